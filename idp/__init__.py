@@ -1,0 +1,108 @@
+"""MSSanté OpenID Connect provider: ``create_app`` assembles settings, extensions, blueprints."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .extensions import csrf, db, migrate
+from .settings import PROJECT_ROOT, is_development, load_settings
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the provider: settings, then extensions, then blueprints, then the CLI."""
+    settings = load_settings(config)
+    app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
+    app.config.update(settings)
+    app.config.update(
+        SQLALCHEMY_DATABASE_URI=_database_url(settings["DATABASE_URL"]),
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings["DATABASE_URL"]),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=not is_development(settings),
+        PERMANENT_SESSION_LIFETIME=timedelta(seconds=settings["SESSION_ABSOLUTE_SECONDS"]),
+        MAX_CONTENT_LENGTH=256 * 1024,
+        WTF_CSRF_TIME_LIMIT=settings["INTERACTION_TTL_SECONDS"],
+        JSON_SORT_KEYS=False,
+    )
+    if settings["TRUSTED_PROXIES"]:
+        n = settings["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
+                     compare_type=True)
+    csrf.init_app(app)
+
+    from .errors import register_error_handlers
+    from .interaction.views import bp as interaction_bp
+    from .oidc.server import init_server
+    from .oidc.views import bp as oidc_bp
+
+    init_server(app)
+    csrf.exempt(oidc_bp)  # protocol endpoints: clients authenticate, or state/PKCE protect
+    app.register_blueprint(oidc_bp)
+    app.register_blueprint(interaction_bp)
+    register_error_handlers(app)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_error):
+        return render_template(
+            "error.html",
+            title="Session expirée",
+            message="Le formulaire a expiré. Rechargez la page et recommencez.",
+            support=app.config["SUPPORT_CONTACT"],
+        ), 400
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        if not is_development(app.config):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+    from .cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _database_url(url: str) -> str:
+    """Relative SQLite paths are taken from the project root, so any directory works."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+        path = PROJECT_ROOT / url[len(prefix):]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return prefix + str(path)
+    return url
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True}
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """SQLite: enforce foreign keys and let readers work while one process writes."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+

@@ -1,0 +1,1 @@
+"""Account services (users, organisations, mailboxes, passwords) shared by views, CLI and API."""

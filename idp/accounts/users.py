@@ -1,0 +1,117 @@
+"""Users: creation, lookup, password check and notification email."""
+
+from __future__ import annotations
+
+from .. import audit
+from ..errors import Conflict, NotFound, ValidationError
+from ..extensions import db
+from ..models import MailboxType, Role, User
+from ..models.base import utcnow
+from . import validation
+from .mailboxes import create_mailbox, grant_access
+from .organisations import get_organisation
+from .passwords import hash_password, needs_rehash, verify_password
+
+MIN_PASSWORD_LENGTH = 12
+
+
+def create_user(
+    email: str,
+    name: str,
+    notification_email: str,
+    *,
+    phone: str | None = None,
+    organisation_code: str | None = None,
+    role: str = Role.USER.value,
+    password: str | None = None,
+) -> User:
+    """Create an account, its personal mailbox (PER) and the right to open it."""
+    email = validation.email_address(email, "adresse MSSanté")
+    notification_email = validation.email_address(notification_email, "adresse de notification")
+    if notification_email == email:
+        raise ValidationError(
+            "L'adresse de notification doit être différente de l'adresse MSSanté."
+        )
+    given_name, family_name = validation.display_name(name)
+    phone = validation.phone_number(phone)
+    if role not in {r.value for r in Role}:
+        raise ValidationError(f"Rôle inconnu : {role} (user, referent ou admin).")
+    organisation = get_organisation(organisation_code) if organisation_code else None
+    if db.session.scalar(db.select(User.id).where(User.email == email)):
+        raise Conflict(f"Le compte « {email} » existe déjà.")
+    user = User(
+        email=email,
+        given_name=given_name,
+        family_name=family_name,
+        notification_email=notification_email,
+        phone=phone,
+        role=role,
+        organisation_id=organisation.id if organisation else None,
+    )
+    if password is not None:
+        _set_password(user, password)
+    db.session.add(user)
+    db.session.flush()
+    create_mailbox(email, MailboxType.PER.value, user.name, organisation)
+    grant_access(user, email)
+    audit.record("user.created", user_id=user.id, email=email, role=role)
+    db.session.commit()
+    return user
+
+
+def get_user(email: str) -> User:
+    """The account whose MSSanté address is ``email``, or NotFound."""
+    user = find_user(email)
+    if user is None:
+        raise NotFound(f"Le compte « {email} » n'existe pas.")
+    return user
+
+
+def find_user(email: str) -> User | None:
+    """The account whose MSSanté address is ``email``, if any."""
+    return db.session.scalar(db.select(User).where(User.email == (email or "").strip().lower()))
+
+
+def set_notification_email(email: str, address: str) -> User:
+    """Change where a person's codes and links are sent (operator action, audited)."""
+    user = get_user(email)
+    address = validation.email_address(address, "adresse de notification")
+    if address == user.email:
+        raise ValidationError(
+            "L'adresse de notification doit être différente de l'adresse MSSanté."
+        )
+    previous = user.notification_email
+    user.notification_email = address
+    audit.record("user.notification_email_changed", user_id=user.id, previous=previous, new=address)
+    db.session.commit()
+    return user
+
+
+def check_password(email: str, password: str) -> User | None:
+    """The active account matching these credentials, or None (one answer for every failure)."""
+    user = find_user(email)
+    ok = verify_password(user.password_hash if user else None, password or "")
+    if not ok or user is None or not user.is_active:
+        audit.record(
+            "login.password_failed",
+            user_id=user.id if user else None,
+            reason="unknown_user" if user is None else ("disabled" if ok else "bad_password"),
+        )
+        db.session.commit()
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    audit.record("login.password_ok", user_id=user.id)
+    db.session.commit()
+    return user
+
+
+def _set_password(user: User, password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(
+            f"Le mot de passe doit contenir au moins {MIN_PASSWORD_LENGTH} caractères."
+        )
+    if len(password) > 1024:
+        raise ValidationError("Le mot de passe est trop long (1024 caractères au plus).")
+    user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()

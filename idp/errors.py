@@ -1,0 +1,76 @@
+"""The project's exception tree and the handlers that turn errors into clear answers.
+
+Domain services raise ``IdpError`` subclasses with a message for people (French); views and the
+CLI show that message. HTTP errors get a small page, or JSON for API-style clients; an
+unexpected error is logged and answered with a generic 500 page that reveals nothing.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, render_template, request
+from werkzeug.exceptions import HTTPException
+
+
+class IdpError(Exception):
+    """A domain rule was broken; ``message`` says so in words a person understands."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class ValidationError(IdpError):
+    """Input that cannot be accepted (bad address, unknown organisation...)."""
+
+
+class NotFound(IdpError):
+    """The thing asked for does not exist."""
+
+
+class Conflict(IdpError):
+    """The thing to create already exists."""
+
+
+def _wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes[
+        "text/html"
+    ]
+
+
+def _error_page(status: int, title: str, message: str):
+    if _wants_json():
+        return {"error": title, "error_description": message}, status
+    return (
+        render_template(
+            "error.html",
+            title=title,
+            message=message,
+            support=current_app.config["SUPPORT_CONTACT"],
+        ),
+        status,
+    )
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Answer every HTTP error with a clear page and never leak a traceback."""
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        return _error_page(error.code or 500, error.name, MESSAGES.get(error.code, error.name))
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        app.logger.exception("unexpected error", exc_info=error)
+        return _error_page(500, "Erreur interne", MESSAGES[500])
+
+
+MESSAGES = {
+    400: "La requête est invalide.",
+    403: "Accès refusé.",
+    404: "Cette page n'existe pas.",
+    405: "Méthode non autorisée.",
+    413: "La requête est trop volumineuse.",
+    429: "Trop de tentatives. Veuillez patienter avant de réessayer.",
+    500: "Une erreur inattendue s'est produite. Veuillez réessayer plus tard.",
+}

@@ -1,0 +1,70 @@
+"""Pending authorization requests: parked by the protocol, finished by the sign-in screens.
+
+A request is bound to the browser that started it and expires after INTERACTION_TTL_SECONDS.
+It is completed exactly once (one conditional UPDATE), so a replayed resume issues nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import update
+
+from ..extensions import db
+from ..models import AuthorizationRequest
+from ..models.base import new_identifier, utcnow
+from .sessions import browser_key
+
+
+def park(client_id: str, params: dict[str, list[str]], prompt: str,
+         pending: AuthorizationRequest | None = None) -> AuthorizationRequest:
+    """Park a request that needs the person (``prompt``: login, mfa or consent)."""
+    if pending is None:
+        now = utcnow()
+        pending = AuthorizationRequest(
+            uid=new_identifier(24),
+            browser_key=browser_key(),
+            client_id=client_id,
+            params=params,
+            created_at=now,
+            expires_at=now + timedelta(seconds=current_app.config["INTERACTION_TTL_SECONDS"]),
+        )
+        db.session.add(pending)
+    pending.prompt = prompt
+    db.session.commit()
+    return pending
+
+
+def load(uid: str) -> AuthorizationRequest | None:
+    """The open request ``uid`` of this browser, or None (unknown, other browser, expired, done)."""
+    if not isinstance(uid, str) or len(uid) > 64:
+        return None
+    pending = db.session.scalar(
+        db.select(AuthorizationRequest).where(AuthorizationRequest.uid == uid)
+    )
+    if (
+        pending is None
+        or pending.browser_key != browser_key()
+        or pending.completed_at is not None
+        or pending.expires_at <= utcnow()
+    ):
+        return None
+    return pending
+
+
+def fail(pending: AuthorizationRequest, error: str) -> None:
+    """Record that the interaction ended without authorization (e.g. ``access_denied``)."""
+    pending.error = error
+    db.session.commit()
+
+
+def complete(pending: AuthorizationRequest) -> bool:
+    """Mark the request answered; False when another request already answered it."""
+    done = db.session.execute(
+        update(AuthorizationRequest)
+        .where(AuthorizationRequest.id == pending.id, AuthorizationRequest.completed_at.is_(None))
+        .values(completed_at=utcnow())
+    ).rowcount
+    db.session.commit()
+    return bool(done)

@@ -1,0 +1,28 @@
+"""Database models, one module per aggregate; imported here so Alembic sees every table."""
+
+from .accounts import Mailbox, MailboxAccess, MailboxType, Organisation, Role, User, UserStatus
+from .audit import AuditEvent
+from .keys import KeyState, SigningKey
+from .oauth import AuthorizationCode, Client, ClientAssertion, Consent, Token
+from .sessions import AuthorizationRequest, SessionClient, SsoSession
+
+__all__ = [
+    "AuditEvent",
+    "AuthorizationCode",
+    "AuthorizationRequest",
+    "Client",
+    "ClientAssertion",
+    "Consent",
+    "KeyState",
+    "Mailbox",
+    "MailboxAccess",
+    "MailboxType",
+    "Organisation",
+    "Role",
+    "SessionClient",
+    "SigningKey",
+    "SsoSession",
+    "Token",
+    "User",
+    "UserStatus",
+]

@@ -1,0 +1,112 @@
+"""Accounts aggregate: organisations, users and the mailboxes they may open."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import new_identifier, utcnow
+
+
+class Role(enum.StrEnum):
+    """What a person may do beyond using their own account."""
+
+    USER = "user"
+    REFERENT = "referent"
+    ADMIN = "admin"
+
+
+class UserStatus(enum.StrEnum):
+    """Whether an account may sign in."""
+
+    ACTIVE = "active"
+    DISABLED = "disabled"
+
+
+class MailboxType(enum.StrEnum):
+    """Mailbox types of the national directory (personal, organisational, applicative, practice)."""
+
+    PER = "PER"
+    ORG = "ORG"
+    APP = "APP"
+    CAB = "CAB"
+
+
+class Organisation(db.Model):
+    """A structure (hospital, practice...) identified by a short code such as a FINESS number."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class User(db.Model):
+    """A health professional; the MSSanté address is the login."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(64), unique=True, default=new_identifier)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    given_name: Mapped[str] = mapped_column(String(128), default="")
+    family_name: Mapped[str] = mapped_column(String(128), default="")
+    notification_email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16), default=UserStatus.ACTIVE.value)
+    role: Mapped[str] = mapped_column(String(16), default=Role.USER.value)
+    national_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    password_changed_at: Mapped[datetime | None]
+
+    organisation: Mapped[Organisation | None] = relationship()
+
+    @property
+    def name(self) -> str:
+        """Full name as shown to people ("Prénom Nom")."""
+        return f"{self.given_name} {self.family_name}".strip()
+
+    @property
+    def is_active(self) -> bool:
+        """True when the account may sign in."""
+        return self.status == UserStatus.ACTIVE.value
+
+
+class Mailbox(db.Model):
+    """A mailbox of the messaging service: personal (PER), organisational (ORG), applicative..."""
+
+    __tablename__ = "mailboxes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(254), unique=True)
+    type: Mapped[str] = mapped_column(String(3))
+    name: Mapped[str] = mapped_column(String(255))
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MailboxAccess(db.Model):
+    """A person's right to open a mailbox."""
+
+    __tablename__ = "mailbox_access"
+    __table_args__ = (UniqueConstraint("user_id", "mailbox_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    mailbox_id: Mapped[int] = mapped_column(
+        ForeignKey("mailboxes.id", ondelete="CASCADE"), index=True
+    )
+
+    mailbox: Mapped[Mailbox] = relationship()

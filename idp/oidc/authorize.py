@@ -1,0 +1,167 @@
+"""The authorization endpoint's decision: issue a code now, or hand over to the sign-in screens.
+
+Authlib validates the request (client, redirect_uri, response_type, scope, PKCE, nonce, prompt);
+``policy`` decides whether the person must interact. A request that needs the person is parked
+and resumed by ``resume`` once the screens are done, through the same decision.
+"""
+
+from __future__ import annotations
+
+from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749 import InvalidRequestError, OAuth2Payload, OAuth2Request
+from authlib.oidc.core.errors import (
+    ConsentRequiredError,
+    InteractionRequiredError,
+    LoginRequiredError,
+)
+from flask import current_app, redirect, render_template, url_for
+from flask import request as flask_request
+from joserfc import jwt
+from joserfc.errors import JoseError
+from werkzeug.datastructures import MultiDict
+
+from .. import audit
+from ..interaction import requests as pending_requests
+from ..interaction import sessions
+from ..models import AuthorizationRequest
+from . import keys, policy
+from .claims import parse_claims_parameter
+from .responses import RESPONSE_MODES, authorization_redirect, error_params
+from .server import authorization_server
+
+PROMPT_NONE_ERRORS = {
+    "login": LoginRequiredError,
+    "mfa": InteractionRequiredError,
+    "consent": ConsentRequiredError,
+}
+
+
+class _StoredPayload(OAuth2Payload):
+    def __init__(self, params: dict[str, list[str]]):
+        self._data = MultiDict(params)
+        self._datalist = params
+
+    @property
+    def data(self):
+        return self._data
+
+    @property
+    def datalist(self):
+        return self._datalist
+
+
+def stored_request(params: dict[str, list[str]]) -> OAuth2Request:
+    """An Authlib request rebuilt from the parameters of a parked authorization request."""
+    request = OAuth2Request("GET", flask_request.url, headers=flask_request.headers)
+    request.payload = _StoredPayload(params)
+    return request
+
+
+def authorize(oauth_request: OAuth2Request, params: dict[str, list[str]],
+              pending: AuthorizationRequest | None = None):
+    """Answer an authorization request: redirect to the client, or to the sign-in screens."""
+    server = authorization_server()
+    sso = sessions.current_session()
+    response_mode = _response_mode(params)
+    try:
+        grant = server.get_consent_grant(oauth_request, end_user=sso.user if sso else None)
+        ctx = _context(grant, sso, pending)
+        need = policy.evaluate(ctx)
+        if need is not None:
+            if "none" in ctx.prompts:
+                raise PROMPT_NONE_ERRORS[need.prompt](redirect_uri=grant.redirect_uri)
+            pending = pending_requests.park(grant.client.client_id, params, need.prompt, pending)
+            audit.record("authorize.interaction", client_id=grant.client.client_id,
+                         prompt=need.prompt, reason=need.reason)
+            return redirect(url_for("interaction.start", uid=pending.uid))
+        if pending is not None and not pending_requests.complete(pending):
+            return _error_page(InvalidRequestError("This authorization request was already used."))
+        grant.request.sso_session = sso
+        return server.create_authorization_response(oauth_request, grant_user=sso.user,
+                                                    grant=grant)
+    except OAuth2Error as error:
+        if pending is not None:
+            pending_requests.complete(pending)
+        error.state = error.state or oauth_request.payload.state
+        return error_response(error, response_mode)
+
+
+def resume_with_error(pending: AuthorizationRequest):
+    """Send the error the sign-in screens recorded (e.g. access_denied) back to the client."""
+    oauth_request = stored_request(pending.params)
+    try:
+        grant = authorization_server().get_consent_grant(oauth_request)
+        error = OAuth2Error(redirect_uri=grant.redirect_uri, error=pending.error,
+                            state=oauth_request.payload.state)
+    except OAuth2Error as invalid:
+        error = invalid
+    pending_requests.complete(pending)
+    return error_response(error, _response_mode(pending.params))
+
+
+def error_response(error: OAuth2Error, response_mode: str | None):
+    """Errors go back to the client's redirect URI when it is known good, else to a page."""
+    if not error.redirect_uri:
+        return _error_page(error)
+    status, body, headers = authorization_redirect(
+        error.redirect_uri, error_params(error), response_mode
+    )
+    return authorization_server().handle_response(status, body, headers)
+
+
+def _error_page(error: OAuth2Error):
+    return render_template(
+        "oidc/authorize_error.html",
+        error=error.error,
+        description=error.description,
+        support=current_app.config["SUPPORT_CONTACT"],
+    ), 400
+
+
+def _response_mode(params: dict[str, list[str]]) -> str | None:
+    mode = (params.get("response_mode") or [None])[0]
+    return mode if mode in RESPONSE_MODES else None
+
+
+def _context(grant, sso, pending) -> policy.Context:
+    data = grant.request.payload.data
+    redirect_uri = grant.redirect_uri
+
+    def invalid(message: str) -> InvalidRequestError:
+        return InvalidRequestError(message, redirect_uri=redirect_uri)
+
+    if data.get("response_mode") not in (None, *RESPONSE_MODES):
+        raise invalid("Unsupported 'response_mode' (use query or form_post).")
+    max_age = data.get("max_age")
+    if max_age is not None:
+        if not max_age.isdigit() or len(max_age) > 9:
+            raise invalid("'max_age' must be a non-negative integer.")
+        max_age = int(max_age)
+    try:
+        claims = parse_claims_parameter(data.get("claims"))
+    except InvalidRequestError as error:
+        raise invalid(error.description) from None
+    return policy.Context(
+        client=grant.client,
+        scope=grant.request.scope or "",
+        prompts=(data.get("prompt") or "").split(),
+        max_age=max_age,
+        acr_values=(data.get("acr_values") or "").split(),
+        claims=claims,
+        hinted_subject=_hinted_subject(data.get("id_token_hint"), invalid),
+        session=sso,
+        pending=pending,
+    )
+
+
+def _hinted_subject(hint: str | None, invalid) -> str | None:
+    """The subject of an ID token we issued (expired ones are accepted as hints)."""
+    if not hint:
+        return None
+    try:
+        token = jwt.decode(hint, keys.key_ring(current_app).public_keys())
+    except (JoseError, ValueError):
+        raise invalid("Invalid 'id_token_hint'.") from None
+    if token.claims.get("iss") != current_app.config["ISSUER"] or not token.claims.get("sub"):
+        raise invalid("Invalid 'id_token_hint'.")
+    return token.claims["sub"]

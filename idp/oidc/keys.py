@@ -1,0 +1,179 @@
+"""Signing keys: generation, rotation, and the in-memory key ring that signs and publishes.
+
+Each configured algorithm (RS256, ES256) has one *active* key that signs, one *next* key that is
+already published so clients cache it before it signs, and *retired* keys that stay published
+until what they signed has expired. Private keys are stored as PKCS#8 PEM encrypted with a
+passphrase derived from SECRET_KEY; they are never served.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import Flask, current_app
+from joserfc.jwk import ECKey, KeySet, RSAKey
+
+from .. import audit
+from ..extensions import db
+from ..models import KeyState, SigningKey
+from ..models.base import utcnow
+
+
+def _passphrase() -> bytes:
+    secret = current_app.config["SECRET_KEY"].encode("utf-8")
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"idp signing keys at rest"
+    ).derive(secret)
+
+
+def _generate(alg: str, state: KeyState) -> SigningKey:
+    if alg == "ES256":
+        key = ECKey.generate_key("P-256", private=True)
+    else:
+        key = RSAKey.generate_key(current_app.config["RSA_KEY_SIZE"], private=True)
+    kid = key.thumbprint()
+    public = {**key.as_dict(private=False), "kid": kid, "alg": alg, "use": "sig"}
+    now = utcnow()
+    row = SigningKey(
+        kid=kid,
+        alg=alg,
+        state=state.value,
+        public_jwk=public,
+        encrypted_private_key=key.as_pem(private=True, password=_passphrase()).decode("ascii"),
+        activated_at=now if state is KeyState.ACTIVE else None,
+    )
+    db.session.add(row)
+    return row
+
+
+def _retention() -> timedelta:
+    """How long a retired key stays published: the longest life of anything it signed."""
+    config = current_app.config
+    return timedelta(
+        seconds=max(config["ID_TOKEN_TTL_SECONDS"], config["ACCESS_TOKEN_TTL_SECONDS"])
+        + config["KEYS_CACHE_SECONDS"]
+        + config["CLOCK_SKEW_SECONDS"]
+    )
+
+
+def rotate_keys() -> list[SigningKey]:
+    """Rotate every configured algorithm: next becomes active, active retires, a new next.
+
+    A key is published (as *next*) one rotation before it signs, so clients that cache the JWKS
+    already know it when it starts signing. Returns the keys that now sign.
+    """
+    now = utcnow()
+    activated = []
+    for alg in current_app.config["SIGNING_ALGS"]:
+        rows = db.session.scalars(
+            db.select(SigningKey)
+            .where(SigningKey.alg == alg, SigningKey.state != KeyState.RETIRED.value)
+            .with_for_update()
+        ).all()
+        for row in rows:
+            if row.state == KeyState.ACTIVE.value:
+                row.state = KeyState.RETIRED.value
+                row.retired_at = now
+                row.publish_until = now + _retention()
+        upcoming = next((r for r in rows if r.state == KeyState.NEXT.value), None)
+        if upcoming is None:
+            upcoming = _generate(alg, KeyState.ACTIVE)
+        upcoming.state = KeyState.ACTIVE.value
+        upcoming.activated_at = now
+        _generate(alg, KeyState.NEXT)
+        activated.append(upcoming)
+        audit.record("keys.rotated", alg=alg, kid=upcoming.kid)
+    db.session.commit()
+    key_ring(current_app).invalidate()
+    return activated
+
+
+def ensure_keys() -> None:
+    """Create the first keys of any configured algorithm that has no active key."""
+    active = set(
+        db.session.scalars(
+            db.select(SigningKey.alg).where(SigningKey.state == KeyState.ACTIVE.value)
+        )
+    )
+    missing = [alg for alg in current_app.config["SIGNING_ALGS"] if alg not in active]
+    if not missing:
+        return
+    for alg in missing:
+        _generate(alg, KeyState.ACTIVE)
+        _generate(alg, KeyState.NEXT)
+        audit.record("keys.created", alg=alg)
+    db.session.commit()
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    loaded_at: float
+    signing: dict[str, tuple[str, Any]]  # alg -> (kid, private joserfc key)
+    jwks: dict[str, Any]
+    public: KeySet
+
+
+class KeyRing:
+    """The published and signing keys of one app, read from the database at most once per
+    KEYS_CACHE_SECONDS: JWKS and signatures are served from memory."""
+
+    def __init__(self) -> None:
+        self._snapshot: _Snapshot | None = None
+        self._lock = threading.Lock()
+
+    def invalidate(self) -> None:
+        """Forget the cached keys (after a rotation in this process)."""
+        self._snapshot = None
+
+    def _current(self) -> _Snapshot:
+        snapshot = self._snapshot
+        ttl = current_app.config["KEYS_CACHE_SECONDS"]
+        if snapshot is None or time.monotonic() - snapshot.loaded_at > ttl:
+            with self._lock:
+                snapshot = self._snapshot
+                if snapshot is None or time.monotonic() - snapshot.loaded_at > ttl:
+                    snapshot = self._snapshot = self._load()
+        return snapshot
+
+    def _load(self) -> _Snapshot:
+        ensure_keys()
+        now = utcnow()
+        rows = db.session.scalars(
+            db.select(SigningKey)
+            .where(
+                (SigningKey.state != KeyState.RETIRED.value) | (SigningKey.publish_until > now)
+            )
+            .order_by(SigningKey.id)
+        ).all()
+        passphrase = _passphrase()
+        signing = {}
+        for row in rows:
+            if row.state == KeyState.ACTIVE.value:
+                key_type = ECKey if row.alg == "ES256" else RSAKey
+                private = key_type.import_key(row.encrypted_private_key, password=passphrase)
+                signing[row.alg] = (row.kid, private)
+        jwks = {"keys": [row.public_jwk for row in rows]}
+        return _Snapshot(time.monotonic(), signing, jwks, KeySet.import_key_set(jwks))
+
+    def signing_key(self, alg: str) -> tuple[str, Any]:
+        """(kid, private key) of the key that signs with ``alg`` now."""
+        return self._current().signing[alg]
+
+    def jwks(self) -> dict[str, Any]:
+        """The public JWK Set to publish (active, next and still-valid retired keys)."""
+        return self._current().jwks
+
+    def public_keys(self) -> KeySet:
+        """The published keys, to verify tokens this provider signed (e.g. id_token_hint)."""
+        return self._current().public
+
+
+def key_ring(app: Flask) -> KeyRing:
+    """The key ring of ``app``."""
+    return app.extensions.setdefault("idp_key_ring", KeyRing())

@@ -1,0 +1,96 @@
+"""Logout: RP-initiated logout (Authlib's end-session endpoint) and back-channel logout.
+
+Ending a session tells every client that received tokens in it and registered a
+``backchannel_logout_uri``: each gets a signed logout token (OpenID Connect Back-Channel
+Logout 1.0). A client that does not answer is audited; logout goes on.
+"""
+
+from __future__ import annotations
+
+import requests
+from authlib.oidc.rpinitiated import EndSessionEndpoint as _EndSessionEndpoint
+from flask import current_app
+from joserfc import jwt
+
+from .. import audit
+from ..extensions import db
+from ..interaction import sessions
+from ..models import Client, SessionClient, SsoSession
+from ..models.base import epoch, new_identifier, utcnow
+from . import keys
+
+BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+
+
+class EndSessionEndpoint(_EndSessionEndpoint):
+    """Ends this browser's session (or the one the id_token_hint names) and tells clients."""
+
+    def get_server_jwks(self):
+        return keys.key_ring(current_app).public_keys()
+
+    def end_session(self, end_session_request) -> None:
+        sso = sessions.current_session()
+        hinted_sid = (end_session_request.id_token_claims or {}).get("sid")
+        if sso is None and hinted_sid:
+            sso = db.session.scalar(
+                db.select(SsoSession).where(
+                    SsoSession.sid == hinted_sid, SsoSession.ended_at.is_(None)
+                )
+            )
+        sessions.forget_browser_session()
+        if sso is not None:
+            end_and_notify(sso, "logout")
+
+
+def end_and_notify(sso: SsoSession, reason: str) -> None:
+    """End a session and send back-channel logout tokens to the clients that were in it."""
+    sessions.end_session(sso, reason)
+    db.session.commit()
+    clients = db.session.scalars(
+        db.select(Client)
+        .join(SessionClient, SessionClient.client_id == Client.client_id)
+        .where(SessionClient.session_id == sso.id, Client.backchannel_logout_uri.is_not(None))
+    ).all()
+    for client in clients:
+        _notify(client, sso)
+    db.session.commit()
+
+
+def logout_token(client: Client, sso: SsoSession) -> str:
+    """A signed logout token telling ``client`` that session ``sso`` ended."""
+    alg = client.id_token_signed_response_alg or current_app.config["DEFAULT_ID_TOKEN_ALG"]
+    kid, key = keys.key_ring(current_app).signing_key(alg)
+    now = epoch(utcnow())
+    claims = {
+        "iss": current_app.config["ISSUER"],
+        "aud": client.client_id,
+        "iat": now,
+        "exp": now + 120,
+        "jti": new_identifier(),
+        "sub": sso.user.subject,
+        "sid": sso.sid,
+        "events": {BACKCHANNEL_EVENT: {}},
+    }
+    return jwt.encode({"alg": alg, "kid": kid, "typ": "logout+jwt"}, claims, key, [alg])
+
+
+def _notify(client: Client, sso: SsoSession) -> None:
+    timeout = current_app.config["BACKCHANNEL_LOGOUT_TIMEOUT_SECONDS"]
+    try:
+        answer = requests.post(
+            client.backchannel_logout_uri,
+            data={"logout_token": logout_token(client, sso)},
+            timeout=timeout,
+            allow_redirects=False,
+        )
+        ok = answer.status_code in (200, 204)
+        reason = f"HTTP {answer.status_code}"
+    except requests.RequestException as exc:
+        ok, reason = False, type(exc).__name__
+    audit.record(
+        "logout.backchannel_sent" if ok else "logout.backchannel_failed",
+        user_id=sso.user_id,
+        client_id=client.client_id,
+        sid=sso.sid,
+        result=reason,
+    )

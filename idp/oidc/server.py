@@ -1,0 +1,84 @@
+"""The Authlib authorization server: our hooks plugged into Authlib's grants and endpoints."""
+
+from __future__ import annotations
+
+from authlib.common.security import generate_token
+from authlib.integrations.flask_oauth2 import AuthorizationServer
+from authlib.oauth2.rfc6749 import OAuth2Request
+from authlib.oauth2.rfc6750 import BearerTokenGenerator
+from flask import Flask, current_app
+
+from ..extensions import db
+from ..models import Client
+from . import tokens
+from .client_auth import PrivateKeyJwt
+from .endpoints import AccessTokenValidator, BearerProtector, IntrospectionEndpoint, \
+    RevocationEndpoint
+from .grants import (
+    AuthorizationCodeGrant,
+    ClientCredentialsGrant,
+    OpenIDCode,
+    RefreshTokenGrant,
+    S256CodeChallenge,
+)
+from .logout import EndSessionEndpoint
+
+
+def query_client(client_id: str) -> Client | None:
+    """An enabled client by id (Authlib's ``query_client`` hook)."""
+    if not isinstance(client_id, str) or len(client_id) > 64:
+        return None
+    return db.session.scalar(
+        db.select(Client).where(Client.client_id == client_id, Client.disabled.is_(False))
+    )
+
+
+class Server(AuthorizationServer):
+    """Authlib's Flask server, also accepting an already-built request (a resumed one)."""
+
+    def create_oauth2_request(self, request) -> OAuth2Request:
+        if isinstance(request, OAuth2Request):
+            return request
+        return super().create_oauth2_request(request)
+
+
+def _token_lifetime(client: Client, grant_type: str) -> int:
+    return current_app.config["ACCESS_TOKEN_TTL_SECONDS"]
+
+
+def init_server(app: Flask) -> None:
+    """Build the app's server: grants, client authentication methods and endpoints."""
+    server = Server()
+    server.init_app(app, query_client=query_client, save_token=tokens.save_token)
+    server.scopes_supported = app.config["SCOPES_SUPPORTED"]
+    server.register_token_generator(
+        "default",
+        BearerTokenGenerator(
+            access_token_generator=lambda **_: generate_token(43),
+            refresh_token_generator=lambda **_: generate_token(48),
+            expires_generator=_token_lifetime,
+        ),
+    )
+    server.register_client_auth_method(PrivateKeyJwt.CLIENT_AUTH_METHOD, PrivateKeyJwt())
+    server.register_grant(
+        AuthorizationCodeGrant, [OpenIDCode(require_nonce=False), S256CodeChallenge(required=True)]
+    )
+    server.register_grant(RefreshTokenGrant)
+    server.register_grant(ClientCredentialsGrant)
+    server.register_endpoint(RevocationEndpoint)
+    server.register_endpoint(IntrospectionEndpoint)
+    server.register_endpoint(EndSessionEndpoint)
+    bearer = BearerProtector()
+    bearer.register_token_validator(AccessTokenValidator())
+    app.extensions["idp_server"] = server
+    app.extensions["idp_bearer"] = bearer
+
+
+def authorization_server() -> Server:
+    """The current app's authorization server."""
+    return current_app.extensions["idp_server"]
+
+
+def bearer_protector() -> BearerProtector:
+    """The current app's access-token check (for userinfo)."""
+    return current_app.extensions["idp_bearer"]

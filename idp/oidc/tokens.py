@@ -1,0 +1,133 @@
+"""Token store: saving issued tokens, finding presented ones, and single-use consumption.
+
+Codes and refresh tokens are consumed with one conditional UPDATE, so two processes presenting
+the same one at the same moment cannot both succeed. A second presentation is treated as theft:
+every token of the same family (one authorization) is revoked.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import update
+
+from .. import audit
+from ..extensions import db
+from ..models import AuthorizationCode, Token
+from ..models.base import new_identifier, utcnow
+from ..security import digest
+
+
+def save_token(token: dict, request) -> Token:
+    """Store a token response issued by any grant (Authlib's ``save_token`` hook)."""
+    code: AuthorizationCode | None = getattr(request, "authorization_code", None)
+    previous: Token | None = getattr(request, "refresh_token", None)
+    origin = code or previous
+    now = utcnow()
+    row = Token(
+        client_id=request.client.client_id,
+        user_id=request.user.id if request.user else None,
+        family_id=previous.family_id if previous else new_identifier(),
+        authorization_code_id=code.id if code else None,
+        sid=origin.sid if origin else None,
+        claims=origin.claims if origin else None,
+        acr=origin.acr if origin else None,
+        amr=list(origin.amr) if origin and origin.amr else None,
+        auth_time=origin.auth_time if origin else None,
+        scope=token.get("scope", ""),
+        access_token_hash=digest(token["access_token"]),
+        issued_at=now,
+        expires_in=token["expires_in"],
+    )
+    if token.get("refresh_token"):
+        row.refresh_token_hash = digest(token["refresh_token"])
+        row.refresh_expires_at = now + timedelta(
+            seconds=current_app.config["REFRESH_TOKEN_TTL_SECONDS"]
+        )
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def find_token(value: str, hint: str | None = None) -> Token | None:
+    """The token row for a presented access or refresh token (``presented_as`` says which)."""
+    if not isinstance(value, str) or not value or len(value) > 512:
+        return None
+    hashed = digest(value)
+    kinds = ("refresh_token", "access_token") if hint == "refresh_token" else (
+        "access_token",
+        "refresh_token",
+    )
+    for kind in kinds:
+        column = Token.refresh_token_hash if kind == "refresh_token" else Token.access_token_hash
+        row = db.session.scalar(db.select(Token).where(column == hashed))
+        if row is not None:
+            row.presented_as = kind
+            return row
+    return None
+
+
+def consume_code(code: str, client_id: str) -> AuthorizationCode | None:
+    """Use an authorization code once; a second use revokes what the first one issued."""
+    if not isinstance(code, str) or len(code) > 512:
+        return None
+    row = db.session.scalar(
+        db.select(AuthorizationCode).where(
+            AuthorizationCode.code_hash == digest(code),
+            AuthorizationCode.client_id == client_id,
+        )
+    )
+    if row is None:
+        return None
+    now = utcnow()
+    consumed = db.session.execute(
+        update(AuthorizationCode)
+        .where(AuthorizationCode.id == row.id, AuthorizationCode.used_at.is_(None))
+        .values(used_at=now)
+    ).rowcount
+    if not consumed:
+        family = db.session.scalar(
+            db.select(Token.family_id).where(Token.authorization_code_id == row.id)
+        )
+        if family:
+            revoke_family(family)
+        audit.record("token.code_reused", user_id=row.user_id, client_id=client_id)
+        db.session.commit()
+        return None
+    db.session.commit()
+    if row.expires_at <= now:
+        return None
+    return row
+
+
+def consume_refresh_token(value: str) -> Token | None:
+    """Use a refresh token once; presenting a rotated one revokes its whole family."""
+    row = find_token(value, "refresh_token")
+    if row is None or row.presented_as != "refresh_token":
+        return None
+    now = utcnow()
+    consumed = db.session.execute(
+        update(Token)
+        .where(Token.id == row.id, Token.refresh_used_at.is_(None))
+        .values(refresh_used_at=now)
+    ).rowcount
+    if not consumed:
+        revoke_family(row.family_id)
+        audit.record("token.refresh_reused", user_id=row.user_id, client_id=row.client_id)
+        db.session.commit()
+        return None
+    db.session.commit()
+    if row.revoked_at is not None or row.refresh_expires_at is None or row.refresh_expires_at <= now:
+        return None
+    return row
+
+
+def revoke_family(family_id: str) -> None:
+    """Revoke every token issued from one authorization (the caller commits)."""
+    db.session.execute(
+        update(Token)
+        .where(Token.family_id == family_id, Token.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+

@@ -1,0 +1,117 @@
+"""Protocol endpoints. Every URL but discovery's is found through the discovery document."""
+
+from __future__ import annotations
+
+from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Request
+from authlib.oauth2 import OAuth2Error
+from flask import Blueprint, current_app, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError, validate_csrf
+from wtforms import ValidationError as CsrfInvalid
+
+from ..interaction import requests as pending_requests
+from . import keys
+from .authorize import authorize as decide, resume_with_error, stored_request
+from .claims import userinfo_claims
+from .discovery import provider_metadata
+from .server import authorization_server, bearer_protector
+
+bp = Blueprint("oidc", __name__)
+
+
+@bp.get("/.well-known/openid-configuration")
+def discovery():
+    response = jsonify(provider_metadata())
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/jwks.json")
+def jwks():
+    response = jsonify(keys.key_ring(current_app).jwks())
+    response.headers["Cache-Control"] = f"public, max-age={current_app.config['KEYS_CACHE_SECONDS']}"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.route("/authorize", methods=["GET", "POST"])
+def authorize():
+    return decide(FlaskOAuth2Request(request), request.values.to_dict(flat=False))
+
+
+@bp.get("/authorize/resume/<uid>")
+def resume(uid: str):
+    pending = pending_requests.load(uid)
+    if pending is None:
+        return render_template(
+            "oidc/authorize_error.html",
+            error="expired",
+            description=None,
+            support=current_app.config["SUPPORT_CONTACT"],
+        ), 400
+    if pending.error:
+        return resume_with_error(pending)
+    return decide(stored_request(pending.params), pending.params, pending)
+
+
+@bp.post("/token")
+def token():
+    return authorization_server().create_token_response()
+
+
+@bp.route("/userinfo", methods=["GET", "POST"])
+def userinfo():
+    protector = bearer_protector()
+    try:
+        access_token = protector.acquire_token(["openid"])
+    except OAuth2Error as error:
+        protector.raise_error_response(error)
+    claims = userinfo_claims(access_token.user, access_token.scope, access_token.claims)
+    response = jsonify(claims)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/revoke")
+def revoke():
+    return authorization_server().create_endpoint_response("revocation")
+
+
+@bp.post("/introspect")
+def introspect():
+    return authorization_server().create_endpoint_response("introspection")
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def end_session():
+    server = authorization_server()
+    try:
+        logout_request = server.validate_endpoint_request("end_session")
+    except OAuth2Error as error:
+        return render_template(
+            "oidc/authorize_error.html",
+            error=error.error,
+            description=error.description,
+            support=current_app.config["SUPPORT_CONTACT"],
+        ), 400
+    if logout_request.needs_confirmation and not _confirmed():
+        return render_template(
+            "oidc/logout_confirm.html",
+            client=logout_request.client,
+            params=request.values.to_dict(),
+        )
+    return server.create_endpoint_response("end_session", logout_request) or render_template(
+        "oidc/logged_out.html"
+    )
+
+
+def _confirmed() -> bool:
+    """True for the confirmation form's POST, with a valid CSRF token."""
+    if request.method != "POST" or request.form.get("confirm") != "yes":
+        return False
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except CsrfInvalid as exc:
+        raise CSRFError(str(exc)) from None
+    return True
+

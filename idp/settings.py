@@ -1,0 +1,124 @@
+"""Settings: config/default.toml, then the IDP_CONFIG file, then IDP_* environment variables.
+
+Read once when the app is created; the rest of the code reads ``current_app.config``. A bad value
+stops the start-up with a message that names the setting, rather than failing on first use.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULTS_FILE = PROJECT_ROOT / "config" / "default.toml"
+ENV_PREFIX = "IDP_"
+DEVELOPMENT_SECRET = "dev-secret-key-change-me"  # noqa: S105 - the known development value
+
+
+class SettingsError(ValueError):
+    """A setting is missing, unknown or has a value of the wrong type."""
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Return the validated settings: defaults, config file, environment, then ``overrides``."""
+    environ = os.environ if environ is None else environ
+    settings = _read_toml(DEFAULTS_FILE)
+    config_file = environ.get(ENV_PREFIX + "CONFIG")
+    if config_file:
+        _merge(settings, _read_toml(Path(config_file)), source=config_file)
+    for key, default in list(settings.items()):
+        raw = environ.get(ENV_PREFIX + key)
+        if raw is not None:
+            settings[key] = _parse_env(key, raw, default)
+    if overrides:
+        _merge(settings, dict(overrides), source="overrides")
+    _validate(settings)
+    return settings
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError as exc:
+        raise SettingsError(f"configuration file not found: {path}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: invalid TOML: {exc}") from exc
+
+
+def _merge(settings: dict[str, Any], extra: dict[str, Any], source: str) -> None:
+    for key, value in extra.items():
+        if key not in settings:
+            raise SettingsError(f"{source}: unknown setting {key!r}")
+        default = settings[key]
+        if isinstance(default, bool) != isinstance(value, bool) or not isinstance(
+            value, type(default)
+        ):
+            raise SettingsError(
+                f"{source}: {key} must be of type {type(default).__name__}, got {value!r}"
+            )
+        settings[key] = value
+
+
+def _parse_env(key: str, raw: str, default: Any) -> Any:
+    name = ENV_PREFIX + key
+    if isinstance(default, bool):
+        lowered = raw.strip().lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        raise SettingsError(f"{name} must be a boolean (true/false), got {raw!r}")
+    if isinstance(default, int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+    if isinstance(default, list):
+        text = raw.strip()
+        if text.startswith("["):
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError:
+                raise SettingsError(f"{name} must be a JSON list, got {raw!r}") from None
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise SettingsError(f"{name} must be a list of strings, got {raw!r}")
+            return value
+        return [part.strip() for part in text.split(",") if part.strip()]
+    return raw
+
+
+def _validate(settings: dict[str, Any]) -> None:
+    issuer = settings["ISSUER"]
+    if not issuer.startswith(("https://", "http://")) or issuer.endswith("/"):
+        raise SettingsError(f"ISSUER must be an http(s) URL without a trailing slash: {issuer!r}")
+    for key, value in settings.items():
+        if key.endswith(("_SECONDS", "_KIB", "_COST", "_PARALLELISM", "_WORKERS", "_SIZE")) and (
+            value <= 0
+        ):
+            raise SettingsError(f"{key} must be positive, got {value}")
+    unknown_algs = set(settings["SIGNING_ALGS"]) - {"RS256", "ES256"}
+    if unknown_algs or not settings["SIGNING_ALGS"]:
+        raise SettingsError(f"SIGNING_ALGS must list RS256 and/or ES256, got {unknown_algs}")
+    if settings["DEFAULT_ID_TOKEN_ALG"] not in settings["SIGNING_ALGS"]:
+        raise SettingsError("DEFAULT_ID_TOKEN_ALG must be one of SIGNING_ALGS")
+    if settings["RSA_KEY_SIZE"] < 2048:
+        raise SettingsError("RSA_KEY_SIZE must be at least 2048")
+    if settings["TRUSTED_PROXIES"] < 0:
+        raise SettingsError("TRUSTED_PROXIES must be zero or more")
+    if not is_development(settings):
+        if settings["SECRET_KEY"] == DEVELOPMENT_SECRET or len(settings["SECRET_KEY"]) < 32:
+            raise SettingsError("SECRET_KEY must be set to a random value of 32+ characters")
+        if not issuer.startswith("https://"):
+            raise SettingsError("ISSUER must use https outside development")
+
+
+def is_development(settings: Mapping[str, Any]) -> bool:
+    """True when the provider runs with development settings."""
+    return settings["ENVIRONMENT"] == "development"
