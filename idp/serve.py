@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextvars
+
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
@@ -21,7 +23,15 @@ class _Gunicorn(BaseApplication):
 
 
 def run(app: Flask, host: str, port: int, workers: int | None = None) -> None:
-    """Serve ``app`` on host:port until interrupted."""
+    """Serve ``app`` on host:port until interrupted.
+
+    Runs in an empty context: the CLI has pushed an app context, and a worker that inherited it
+    would reuse one database session for every request instead of one per request.
+    """
+    contextvars.Context().run(_serve, app, host, port, workers)
+
+
+def _serve(app: Flask, host: str, port: int, workers: int | None) -> None:
     _Gunicorn(
         app,
         {

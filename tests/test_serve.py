@@ -1,0 +1,22 @@
+"""`idp serve` runs gunicorn outside the CLI's app context, so every request gets its own
+database session (a worker that inherited the CLI's context kept one session, and its locks,
+across requests)."""
+
+from flask import has_app_context
+
+from idp import serve
+
+
+def test_serve_starts_gunicorn_outside_any_app_context(runner, monkeypatch):
+    seen = {}
+
+    def fake_run(self):
+        seen["app_context"] = has_app_context()
+        seen["bind"] = self.cfg.bind
+        seen["workers"] = self.cfg.workers
+
+    monkeypatch.setattr(serve._Gunicorn, "run", fake_run)
+    result = runner.invoke(args=["serve", "--host", "127.0.0.1", "--port", "5099",
+                                 "--workers", "3"])
+    assert result.exit_code == 0, result.output
+    assert seen == {"app_context": False, "bind": ["127.0.0.1:5099"], "workers": 3}
