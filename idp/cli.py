@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -14,13 +15,17 @@ from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 from .errors import IdpError
 
 
-def main() -> None:
-    """Entry point of the ``idp`` console script (works from any directory)."""
+def command_group(app_factory: Callable[[], Flask] | None = None) -> FlaskGroup:
+    """The ``idp`` command group, building the app with ``app_factory`` (``create_app``)."""
     from . import create_app
 
-    cli = FlaskGroup(name="idp", create_app=lambda: create_app(), add_default_commands=True,
-                     help="Fournisseur d'identité MSSanté (OpenID Connect).")
-    cli.main(prog_name="idp")
+    return FlaskGroup(name="idp", create_app=app_factory or (lambda: create_app()),
+                      help="Fournisseur d'identité MSSanté (OpenID Connect).")
+
+
+def main() -> None:
+    """Entry point of the ``idp`` console script (works from any directory)."""
+    command_group().main(prog_name="idp")
 
 
 def _domain_errors(command):

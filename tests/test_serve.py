@@ -2,12 +2,14 @@
 database session (a worker that inherited the CLI's context kept one session, and its locks,
 across requests)."""
 
+from click.testing import CliRunner
 from flask import has_app_context
 
 from idp import serve
+from idp.cli import command_group
 
 
-def test_serve_starts_gunicorn_outside_any_app_context(runner, monkeypatch):
+def test_serve_starts_gunicorn_outside_any_app_context(app, monkeypatch):
     seen = {}
 
     def fake_run(self):
@@ -16,7 +18,8 @@ def test_serve_starts_gunicorn_outside_any_app_context(runner, monkeypatch):
         seen["workers"] = self.cfg.workers
 
     monkeypatch.setattr(serve._Gunicorn, "run", fake_run)
-    result = runner.invoke(args=["serve", "--host", "127.0.0.1", "--port", "5099",
+    result = CliRunner().invoke(command_group(lambda: app),
+                                ["serve", "--host", "127.0.0.1", "--port", "5099",
                                  "--workers", "3"])
     assert result.exit_code == 0, result.output
     assert seen == {"app_context": False, "bind": ["127.0.0.1:5099"], "workers": 3}
