@@ -1,26 +1,33 @@
 """Single sign-on sessions: the browser's link to a signed-in person.
 
-The browser cookie holds only the session's random ``sid``; the record says who signed in,
-when (``auth_time``) and how (``acr``/``amr``). A session ends after SESSION_IDLE_SECONDS without
-use or SESSION_ABSOLUTE_SECONDS after sign-in, whichever comes first.
+The browser cookie holds a random secret naming the session; the record says who signed in,
+when (``auth_time``) and how (``acr``/``amr``). The secret is renewed at every sign-in (no
+session fixation, no step-up of a planted session), while the ``sid`` given to clients stays
+the same for the same person. A session ends after SESSION_IDLE_SECONDS without use or
+SESSION_ABSOLUTE_SECONDS after the first sign-in, whichever comes first; every end is announced
+through ``session_ended`` (the protocol tells the clients by back-channel logout).
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from blinker import Namespace
 from flask import current_app, session
-from sqlalchemy import update
 from sqlalchemy.orm import joinedload
 
 from .. import audit
 from ..extensions import db
-from ..models import SessionClient, SsoSession, User
+from ..models import SsoSession, User
 from ..models.base import new_identifier, utcnow
+from ..security import digest, new_secret
 
-SID_KEY = "sid"
+SESSION_SECRET_KEY = "sso"  # noqa: S105 - the name of a cookie field, not a secret
 BROWSER_KEY = "browser"
 TOUCH_INTERVAL = timedelta(seconds=60)  # write last_seen_at at most once a minute
+
+#: Sent with ``sso`` and ``reason`` when a session ends, before the caller commits.
+session_ended = Namespace().signal("session-ended")
 
 
 def browser_key() -> str:
@@ -32,16 +39,16 @@ def browser_key() -> str:
 
 def current_session() -> SsoSession | None:
     """This browser's live session, or None (an expired one is ended on the way)."""
-    sid = session.get(SID_KEY)
-    if not sid:
+    secret = session.get(SESSION_SECRET_KEY)
+    if not isinstance(secret, str):
         return None
     sso = db.session.scalar(
         db.select(SsoSession)
         .options(joinedload(SsoSession.user))
-        .where(SsoSession.sid == sid, SsoSession.ended_at.is_(None))
+        .where(SsoSession.secret_hash == digest(secret), SsoSession.ended_at.is_(None))
     )
     if sso is None:
-        session.pop(SID_KEY, None)
+        session.pop(SESSION_SECRET_KEY, None)
         return None
     now = utcnow()
     config = current_app.config
@@ -50,7 +57,7 @@ def current_session() -> SsoSession | None:
     if idle or too_old or not sso.user.is_active:
         end_session(sso, "idle" if idle else "absolute" if too_old else "disabled")
         db.session.commit()
-        session.pop(SID_KEY, None)
+        session.pop(SESSION_SECRET_KEY, None)
         return None
     if now - sso.last_seen_at > TOUCH_INTERVAL:
         sso.last_seen_at = now
@@ -59,44 +66,43 @@ def current_session() -> SsoSession | None:
 
 
 def start_session(user: User, acr: str, amr: list[str]) -> SsoSession:
-    """Record a completed authentication and give the browser a new session id.
+    """Record a completed authentication and give the browser a new session secret.
 
-    The browser's previous session ends (a new id at every sign-in: no session fixation); when
-    it was the same person's, the clients it had signed in to carry over.
+    The same person signing in again (prompt=login, max_age, step-up) keeps their session and
+    its sid, with the new auth_time, acr and amr; another person's session in this browser ends.
     """
     previous = current_session()
     now = utcnow()
-    sso = SsoSession(
-        sid=new_identifier(24), user_id=user.id, acr=acr, amr=amr, auth_time=now,
-        created_at=now, last_seen_at=now,
-    )
-    db.session.add(sso)
-    db.session.flush()
-    if previous is not None:
-        if previous.user_id == user.id:
-            db.session.execute(
-                update(SessionClient)
-                .where(SessionClient.session_id == previous.id)
-                .values(session_id=sso.id)
-            )
-            sso.created_at = previous.created_at  # the absolute limit counts from first sign-in
-        end_session(previous, "replaced")
+    secret = new_secret()
+    if previous is not None and previous.user_id == user.id:
+        sso = previous
+        sso.acr, sso.amr, sso.auth_time, sso.last_seen_at = acr, amr, now, now
+        sso.secret_hash = digest(secret)
+    else:
+        if previous is not None:
+            end_session(previous, "replaced")
+        sso = SsoSession(
+            sid=new_identifier(24), secret_hash=digest(secret), user_id=user.id, acr=acr,
+            amr=amr, auth_time=now, created_at=now, last_seen_at=now,
+        )
+        db.session.add(sso)
     audit.record("session.started", user_id=user.id, sid=sso.sid, acr=acr, amr=amr)
     db.session.commit()
     keep = session.get(BROWSER_KEY)
     session.clear()
     if keep:
         session[BROWSER_KEY] = keep
-    session[SID_KEY] = sso.sid
+    session[SESSION_SECRET_KEY] = secret
     return sso
 
 
 def end_session(sso: SsoSession, reason: str) -> None:
-    """Mark a session ended (the caller commits and tells the clients)."""
+    """Mark a session ended and announce it (the caller commits)."""
     sso.ended_at = utcnow()
     audit.record("session.ended", user_id=sso.user_id, sid=sso.sid, reason=reason)
+    session_ended.send(current_app._get_current_object(), sso=sso, reason=reason)
 
 
 def forget_browser_session() -> None:
     """Drop this browser's link to its session (after the session was ended)."""
-    session.pop(SID_KEY, None)
+    session.pop(SESSION_SECRET_KEY, None)

@@ -19,12 +19,18 @@ from .base import utcnow
 
 
 class SsoSession(db.Model):
-    """A person signed in in one browser: who, when, and how strongly (acr, amr)."""
+    """A person signed in in one browser: who, when, and how strongly (acr, amr).
+
+    ``sid`` is the public session id clients see in ID and logout tokens; it stays the same
+    when the same person signs in again. The browser proves the session with a different
+    secret (stored as ``secret_hash``), renewed at every sign-in.
+    """
 
     __tablename__ = "sso_sessions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sid: Mapped[str] = mapped_column(String(64), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     acr: Mapped[str] = mapped_column(String(16))
     amr: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -7,8 +7,11 @@ Logout 1.0). A client that does not answer is audited; logout goes on.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
+
 import requests
 from authlib.oidc.rpinitiated import EndSessionEndpoint as _EndSessionEndpoint
+from authlib.oidc.rpinitiated import EndSessionRequest as _EndSessionRequest
 from flask import current_app
 from joserfc import jwt
 
@@ -22,11 +25,35 @@ from . import keys
 BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 
 
+@dataclass
+class EndSessionRequest(_EndSessionRequest):
+    """A logout request; ``other_person`` when its id_token_hint names someone else than the
+    person signed in in this browser."""
+
+    other_person: bool = False
+
+    @property
+    def needs_confirmation(self) -> bool:
+        # RP-Initiated Logout §2: the OP MUST ask when the ID token does not belong to the
+        # person currently signed in (else any ID token logs anyone out, by a mere link).
+        return self.id_token_claims is None or self.other_person
+
+
 class EndSessionEndpoint(_EndSessionEndpoint):
     """Ends this browser's session (or the one the id_token_hint names) and tells clients."""
 
     def get_server_jwks(self):
         return keys.key_ring(current_app).public_keys()
+
+    def validate_request(self, request) -> EndSessionRequest:
+        validated = super().validate_request(request)
+        sso = sessions.current_session()
+        hinted_sub = (validated.id_token_claims or {}).get("sub")
+        return EndSessionRequest(
+            **{f.name: getattr(validated, f.name) for f in fields(validated)},
+            other_person=sso is not None and hinted_sub is not None
+            and hinted_sub != sso.user.subject,
+        )
 
     def end_session(self, end_session_request) -> None:
         sso = sessions.current_session()
@@ -39,13 +66,13 @@ class EndSessionEndpoint(_EndSessionEndpoint):
             )
         sessions.forget_browser_session()
         if sso is not None:
-            end_and_notify(sso, "logout")
+            sessions.end_session(sso, "logout")
+            db.session.commit()
 
 
-def end_and_notify(sso: SsoSession, reason: str) -> None:
-    """End a session and send back-channel logout tokens to the clients that were in it."""
-    sessions.end_session(sso, reason)
-    db.session.commit()
+def notify_clients(_sender, sso: SsoSession, reason: str) -> None:
+    """Send back-channel logout tokens to the clients that received tokens in ``sso``
+    (receiver of ``sessions.session_ended``; audited, the caller commits)."""
     clients = db.session.scalars(
         db.select(Client)
         .join(SessionClient, SessionClient.client_id == Client.client_id)
@@ -53,12 +80,11 @@ def end_and_notify(sso: SsoSession, reason: str) -> None:
     ).all()
     for client in clients:
         _notify(client, sso)
-    db.session.commit()
 
 
 def logout_token(client: Client, sso: SsoSession) -> str:
     """A signed logout token telling ``client`` that session ``sso`` ended."""
-    alg = client.id_token_signed_response_alg or current_app.config["DEFAULT_ID_TOKEN_ALG"]
+    alg = keys.signing_alg(client)
     kid, key = keys.key_ring(current_app).signing_key(alg)
     now = epoch(utcnow())
     claims = {

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: bd5213aeb739
+Revision ID: db0f3c99fd56
 Revises: 
-Create Date: 2026-11-29 05:56:05.153492
+Create Date: 2026-11-29 06:27:15.651521
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'bd5213aeb739'
+revision = 'db0f3c99fd56'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -205,6 +205,7 @@ def upgrade():
     op.create_table('sso_sessions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('sid', sa.String(length=64), nullable=False),
+    sa.Column('secret_hash', sa.String(length=64), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('acr', sa.String(length=16), nullable=False),
     sa.Column('amr', sa.JSON(), nullable=False),
@@ -214,6 +215,7 @@ def upgrade():
     sa.Column('ended_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_sso_sessions_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sso_sessions')),
+    sa.UniqueConstraint('secret_hash', name=op.f('uq_sso_sessions_secret_hash')),
     sa.UniqueConstraint('sid', name=op.f('uq_sso_sessions_sid'))
     )
     with op.batch_alter_table('sso_sessions', schema=None) as batch_op:
