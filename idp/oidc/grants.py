@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from authlib.oauth2.rfc6749 import InvalidRequestError, grants, scope_to_list
+from authlib.oauth2.rfc6749 import (
+    InvalidGrantError,
+    InvalidRequestError,
+    InvalidScopeError,
+    grants,
+    scope_to_list,
+)
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import grants as oidc_grants
 from flask import current_app
@@ -27,7 +33,17 @@ def refresh_token_allowed(client: Client, scope: str) -> bool:
     return not client.is_public or "offline_access" in scope_to_list(scope or "")
 
 
-class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
+class TokenRequestChecks:
+    """Checks of every token request that Authlib leaves out."""
+
+    def validate_token_request(self) -> None:
+        # RFC 6749 section 3.2: parameters MUST NOT be included more than once.
+        if any(len(values) > 1 for values in self.request.payload.datalist.values()):
+            raise InvalidRequestError("Parameters must not be repeated.")
+        super().validate_token_request()
+
+
+class AuthorizationCodeGrant(TokenRequestChecks, grants.AuthorizationCodeGrant):
     """The code flow; codes are stored hashed and consumed atomically when redeemed."""
 
     TOKEN_ENDPOINT_AUTH_METHODS = ALL_AUTH_METHODS
@@ -119,7 +135,7 @@ class OpenIDCode(oidc_grants.OpenIDCode):
         )
 
     def get_client_algorithm(self, client: Client) -> str:
-        return client.id_token_signed_response_alg or current_app.config["DEFAULT_ID_TOKEN_ALG"]
+        return keys.signing_alg(client)
 
     def resolve_client_private_key(self, client: Client):
         _, key = keys.key_ring(current_app).signing_key(self.get_client_algorithm(client))
@@ -149,14 +165,33 @@ class OpenIDCode(oidc_grants.OpenIDCode):
         return {"sub": user.subject}
 
 
-class RefreshTokenGrant(grants.RefreshTokenGrant):
+class RefreshTokenGrant(TokenRequestChecks, grants.RefreshTokenGrant):
     """Refresh with rotation: each refresh token works once and is replaced by a new one."""
 
     TOKEN_ENDPOINT_AUTH_METHODS = ALL_AUTH_METHODS
     INCLUDE_NEW_REFRESH_TOKEN = True
 
-    def authenticate_refresh_token(self, refresh_token: str) -> Token | None:
-        return tokens.consume_refresh_token(refresh_token)
+    def authenticate_refresh_token(self, refresh_token: str) -> Token:
+        """Check the token's client and the requested scope first, then consume the token: a
+        request refused for a mistake (or made by another client) must not spend it, or the next
+        legitimate use would look like a replay and revoke the whole family."""
+        found = tokens.find_token(refresh_token, "refresh_token")
+        if found is None or found.presented_as != "refresh_token" or not found.check_client(
+            self.request.client
+        ):
+            raise InvalidGrantError("Invalid 'refresh_token' in request.")
+        requested = scope_to_list(self.request.payload.scope or "")
+        if not set(scope_to_list(found.scope or "")).issuperset(requested):
+            raise InvalidScopeError("The requested scope exceeds the scope originally granted.")
+        token = tokens.consume_refresh_token(refresh_token)
+        if token is None:
+            raise InvalidGrantError("The refresh token is expired, revoked or already used.")
+        return token
+
+    def generate_token(self, user=None, scope=None, grant_type=None, expires_in=None,
+                       include_refresh_token=True):
+        include_refresh_token = include_refresh_token and refresh_token_allowed(self.client, scope)
+        return super().generate_token(user, scope, grant_type, expires_in, include_refresh_token)
 
     def authenticate_user(self, refresh_token: Token) -> User | None:
         user = refresh_token.user
@@ -164,11 +199,11 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
 
     def revoke_old_credential(self, refresh_token: Token) -> None:
         """The old access token ends with the refresh token it came with."""
-        refresh_token.revoked_at = utcnow()
-        db.session.commit()
+        if not tokens.retire_refresh_token(refresh_token):
+            raise InvalidGrantError("The refresh token was used more than once.")
 
 
-class ClientCredentialsGrant(grants.ClientCredentialsGrant):
+class ClientCredentialsGrant(TokenRequestChecks, grants.ClientCredentialsGrant):
     """Service clients acting on their own behalf (no person involved)."""
 
     TOKEN_ENDPOINT_AUTH_METHODS = CONFIDENTIAL_AUTH_METHODS

@@ -107,6 +107,10 @@ def consume_refresh_token(value: str) -> Token | None:
     if row is None or row.presented_as != "refresh_token":
         return None
     now = utcnow()
+    # Judged on the state before consumption: a racing replay may revoke the family after it.
+    usable = row.revoked_at is None and row.refresh_expires_at is not None and (
+        row.refresh_expires_at > now
+    )
     consumed = db.session.execute(
         update(Token)
         .where(Token.id == row.id, Token.refresh_used_at.is_(None))
@@ -118,9 +122,19 @@ def consume_refresh_token(value: str) -> Token | None:
         db.session.commit()
         return None
     db.session.commit()
-    if row.revoked_at is not None or row.refresh_expires_at is None or row.refresh_expires_at <= now:
-        return None
-    return row
+    return row if usable else None
+
+
+def retire_refresh_token(row: Token) -> bool:
+    """After a rotation was saved, end the old token; False when a replay of it raced this
+    rotation and revoked its family first (the new tokens are then revoked too)."""
+    if db.session.scalar(db.select(Token.revoked_at).where(Token.id == row.id)) is not None:
+        revoke_family(row.family_id)
+        db.session.commit()
+        return False
+    row.revoked_at = utcnow()
+    db.session.commit()
+    return True
 
 
 def revoke_family(family_id: str) -> None:
