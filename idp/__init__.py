@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, abort, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -64,6 +64,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             message="Le formulaire a expiré. Rechargez la page et recommencez.",
             support=app.config["SUPPORT_CONTACT"],
         ), 400
+
+    @app.before_request
+    def refuse_nul_characters():
+        """No valid input holds NUL, and PostgreSQL text cannot: refuse it on every endpoint."""
+        if "\x00" in request.path or any(
+            "\x00" in value for _name, values in request.values.lists() for value in values
+        ):
+            abort(400)
 
     @app.after_request
     def security_headers(response):

@@ -6,6 +6,7 @@ It is completed exactly once (one conditional UPDATE), so a replayed resume issu
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from flask import current_app
@@ -15,6 +16,8 @@ from ..extensions import db
 from ..models import AuthorizationRequest
 from ..models.base import new_identifier, utcnow
 from .sessions import browser_key
+
+UID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # the alphabet of new_identifier
 
 
 def park(client_id: str, params: dict[str, list[str]], prompt: str,
@@ -38,7 +41,7 @@ def park(client_id: str, params: dict[str, list[str]], prompt: str,
 
 def load(uid: str) -> AuthorizationRequest | None:
     """The open request ``uid`` of this browser, or None (unknown, other browser, expired, done)."""
-    if not isinstance(uid, str) or len(uid) > 64:
+    if not isinstance(uid, str) or not UID.fullmatch(uid):
         return None
     pending = db.session.scalar(
         db.select(AuthorizationRequest).where(AuthorizationRequest.uid == uid)

@@ -6,8 +6,19 @@ of another browser, or an expired one, cannot be continued.
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from authlib.oauth2.rfc6749 import scope_to_list
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from .. import audit
 from ..accounts.users import check_password
@@ -30,10 +41,20 @@ SCOPE_LABELS = {
 }
 
 
+def _expired() -> NoReturn:
+    """Stop with the page telling the person to go back to the app and start again."""
+    abort(make_response(render_template(
+        "oidc/authorize_error.html",
+        error="expired",
+        description=None,
+        support=current_app.config["SUPPORT_CONTACT"],
+    ), 400))
+
+
 def _pending(uid: str) -> tuple[AuthorizationRequest, Client]:
     pending = pending_requests.load(uid)
     if pending is None:
-        abort(400, description="expired")
+        _expired()
     client = db.session.scalar(db.select(Client).where(Client.client_id == pending.client_id))
     return pending, client
 
@@ -75,7 +96,7 @@ def consent(uid: str):
     pending, client = _pending(uid)
     sso = current_session()
     if sso is None:
-        abort(400, description="expired")
+        _expired()
     if request.form.get("decision") != "allow":
         audit.record("consent.denied", user_id=sso.user_id, client_id=client.client_id)
         pending_requests.fail(pending, "access_denied")
@@ -89,7 +110,8 @@ def consent(uid: str):
         record = Consent(user_id=sso.user_id, client_id=client.client_id, scope=scope)
         db.session.add(record)
     else:
-        record.scope = " ".join(sorted(set(scope_to_list(record.scope)) | set(scope_to_list(scope))))
+        granted = set(scope_to_list(record.scope)) | set(scope_to_list(scope))
+        record.scope = " ".join(sorted(granted))
     record.granted_at = utcnow()
     audit.record("consent.granted", user_id=sso.user_id, client_id=client.client_id, scope=scope)
     db.session.commit()

@@ -76,7 +76,8 @@ class Client(db.Model, ClientMixin):
         if not scope:
             return ""
         allowed = set(scope_to_list(self.scope))
-        return list_to_scope([s for s in scope_to_list(scope) if s in allowed])
+        granted = dict.fromkeys(s for s in scope_to_list(scope) if s in allowed)  # once each
+        return list_to_scope(list(granted))
 
     def check_redirect_uri(self, redirect_uri: str) -> bool:
         return redirect_uri in self.redirect_uris

@@ -8,11 +8,14 @@ and resumed by ``resume`` once the screens are done, through the same decision.
 from __future__ import annotations
 
 from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.base import invalid_error_characters
 from authlib.oauth2.rfc6749 import InvalidRequestError, OAuth2Payload, OAuth2Request
 from authlib.oidc.core.errors import (
     ConsentRequiredError,
     InteractionRequiredError,
     LoginRequiredError,
+    RequestNotSupportedError,
+    RequestURINotSupportedError,
 )
 from flask import current_app, redirect, render_template, url_for
 from flask import request as flask_request
@@ -23,12 +26,15 @@ from werkzeug.datastructures import MultiDict
 from .. import audit
 from ..interaction import requests as pending_requests
 from ..interaction import sessions
-from ..models import AuthorizationRequest
+from ..models import AuthorizationCode, AuthorizationRequest
 from . import keys, policy
 from .claims import parse_claims_parameter
 from .responses import RESPONSE_MODES, authorization_redirect, error_params
 from .server import authorization_server
 
+MAX_NONCE = AuthorizationCode.nonce.type.length  # the longest nonce a code can keep
+# Authlib quotes these in error descriptions, which RFC 6749 limits to printable ASCII.
+QUOTED_IN_ERRORS = ("redirect_uri", "response_type")
 PROMPT_NONE_ERRORS = {
     "login": LoginRequiredError,
     "mfa": InteractionRequiredError,
@@ -64,15 +70,16 @@ def authorize(oauth_request: OAuth2Request, params: dict[str, list[str]],
     sso = sessions.current_session()
     response_mode = _response_mode(params)
     try:
+        _check_values(params)
         grant = server.get_consent_grant(oauth_request, end_user=sso.user if sso else None)
         ctx = _context(grant, sso, pending)
         need = policy.evaluate(ctx)
         if need is not None:
             if "none" in ctx.prompts:
                 raise PROMPT_NONE_ERRORS[need.prompt](redirect_uri=grant.redirect_uri)
-            pending = pending_requests.park(grant.client.client_id, params, need.prompt, pending)
             audit.record("authorize.interaction", client_id=grant.client.client_id,
                          prompt=need.prompt, reason=need.reason)
+            pending = pending_requests.park(grant.client.client_id, params, need.prompt, pending)
             return redirect(url_for("interaction.start", uid=pending.uid))
         if pending is not None and not pending_requests.complete(pending):
             return _error_page(InvalidRequestError("This authorization request was already used."))
@@ -118,23 +125,39 @@ def _error_page(error: OAuth2Error):
     ), 400
 
 
+def _check_values(params: dict[str, list[str]]) -> None:
+    """Refuse, in the two parameters Authlib quotes in its error descriptions, characters RFC
+    6749 forbids there (quotes, backslashes, controls, non-ASCII): no URI or response type holds
+    them, and Authlib would fail to build its error."""
+    for name in QUOTED_IN_ERRORS:
+        if any(invalid_error_characters(value) for value in params.get(name, ())):
+            raise InvalidRequestError(f"The '{name}' parameter holds a malformed value.")
+
+
 def _response_mode(params: dict[str, list[str]]) -> str | None:
     mode = (params.get("response_mode") or [None])[0]
     return mode if mode in RESPONSE_MODES else None
 
 
 def _context(grant, sso, pending) -> policy.Context:
+    """What the policy looks at; refuses the parameters the provider does not accept."""
     data = grant.request.payload.data
     redirect_uri = grant.redirect_uri
 
     def invalid(message: str) -> InvalidRequestError:
         return InvalidRequestError(message, redirect_uri=redirect_uri)
 
+    if data.get("request"):
+        raise RequestNotSupportedError(redirect_uri=redirect_uri)
+    if data.get("request_uri"):
+        raise RequestURINotSupportedError(redirect_uri=redirect_uri)
     if data.get("response_mode") not in (None, *RESPONSE_MODES):
         raise invalid("Unsupported 'response_mode' (use query or form_post).")
+    if len(data.get("nonce") or "") > MAX_NONCE:
+        raise invalid(f"'nonce' is too long ({MAX_NONCE} characters at most).")
     max_age = data.get("max_age")
     if max_age is not None:
-        if not max_age.isdigit() or len(max_age) > 9:
+        if not (max_age.isascii() and max_age.isdigit()) or len(max_age) > 9:
             raise invalid("'max_age' must be a non-negative integer.")
         max_age = int(max_age)
     try:

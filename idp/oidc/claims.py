@@ -41,11 +41,24 @@ def parse_claims_parameter(raw: str | None) -> dict[str, dict[str, Any]] | None:
     for member in ("userinfo", "id_token"):
         requested = value.get(member) or {}
         if not isinstance(requested, dict) or not all(
-            spec is None or isinstance(spec, dict) for spec in requested.values()
+            _valid_claim_spec(spec) for spec in requested.values()
         ):
-            raise InvalidRequestError(f"The 'claims.{member}' member must be a JSON object.")
+            raise InvalidRequestError(
+                f"The 'claims.{member}' member must map claim names to null or to an object "
+                "with an optional boolean 'essential' and an optional list 'values'."
+            )
         parsed[member] = requested
     return parsed
+
+
+def _valid_claim_spec(spec: Any) -> bool:
+    if spec is None:
+        return True
+    return (
+        isinstance(spec, dict)
+        and isinstance(spec.get("essential", False), bool)
+        and isinstance(spec.get("values", []), list)
+    )
 
 
 def requested_acr_values(claims: dict[str, dict[str, Any]] | None) -> list[str]:

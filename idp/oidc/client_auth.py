@@ -6,7 +6,7 @@ The client signs an assertion with a key whose public half it registered; each a
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from authlib.oauth2.rfc6749 import InvalidClientError
 from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
@@ -16,18 +16,16 @@ from joserfc.jwk import KeySet
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import ClientAssertion, Client
-from ..models.base import utcnow
+from ..models import Client, ClientAssertion
 from .discovery import endpoint_url
+
+EPOCH = datetime(1970, 1, 1)
 
 
 class PrivateKeyJwt(JWTBearerClientAssertion):
     """Authenticates clients registered with ``token_endpoint_auth_method=private_key_jwt``."""
 
     CLIENT_AUTH_METHOD = "private_key_jwt"
-
-    def __init__(self) -> None:
-        super().__init__(leeway=60)
 
     def get_audiences(self) -> list[str]:
         issuer = current_app.config["ISSUER"]
@@ -41,13 +39,17 @@ class PrivateKeyJwt(JWTBearerClientAssertion):
         try:
             return KeySet.import_key_set(client.jwks)
         except (JoseError, ValueError, TypeError) as exc:
-            raise InvalidClientError(description="The client's registered keys are invalid.") from exc
+            raise InvalidClientError(
+                description="The client's registered keys are invalid."
+            ) from exc
 
     def validate_jti(self, claims, jti) -> bool:
         if not isinstance(jti, str) or len(jti) > 255:
             return False
-        expires = datetime.utcfromtimestamp(claims["exp"]) if isinstance(claims.get("exp"), int) \
-            else utcnow()
+        try:  # "exp" was checked to be a finite number; it may still be past year 9999
+            expires = EPOCH + timedelta(seconds=claims["exp"])
+        except OverflowError:
+            raise InvalidClientError(description="The assertion's 'exp' is out of range.") from None
         db.session.add(ClientAssertion(client_id=claims["sub"], jti=jti, expires_at=expires))
         try:
             db.session.commit()

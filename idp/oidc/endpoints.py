@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from authlib.integrations.flask_oauth2 import ResourceProtector
-from authlib.oauth2.rfc6750 import BearerTokenValidator
+from authlib.oauth2.rfc6750 import BearerTokenValidator, InsufficientScopeError
 from authlib.oauth2.rfc7009 import RevocationEndpoint as _RevocationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _IntrospectionEndpoint
 from flask import current_app
@@ -63,15 +63,33 @@ class IntrospectionEndpoint(_IntrospectionEndpoint):
         return payload
 
 
+class InsufficientScope(InsufficientScopeError):
+    """insufficient_scope with the Bearer challenge RFC 6750 section 3 asks for."""
+
+    def __init__(self, scopes: list[str] | None):
+        super().__init__()
+        self.scopes = scopes or []
+
+    def get_headers(self):
+        challenge = f'Bearer error="{self.error}", scope="{" ".join(self.scopes)}"'
+        return [*super().get_headers(), ("WWW-Authenticate", challenge)]
+
+
 class AccessTokenValidator(BearerTokenValidator):
     """Accepts unexpired, unrevoked access tokens of active people."""
+
+    def validate_token(self, token, scopes, request) -> None:
+        try:
+            super().validate_token(token, scopes, request)
+        except InsufficientScopeError:
+            raise InsufficientScope(scopes) from None
 
     def authenticate_token(self, token_string: str) -> Token | None:
         token = tokens.find_token(token_string, "access_token")
         if token is None or token.presented_as != "access_token":
             return None
-        if token.user is not None and not token.user.is_active:
-            return None
+        if token.user is None or not token.user.is_active:
+            return None  # a client's own token (client_credentials) names nobody to describe
         return token
 
 

@@ -174,6 +174,14 @@ class KeyRing:
         return self._current().public
 
 
+def signing_alg(client) -> str:
+    """The algorithm of a client's ID and logout tokens: its registered one while the provider
+    still keeps a key for it, else the default."""
+    config = current_app.config
+    alg = client.id_token_signed_response_alg
+    return alg if alg in config["SIGNING_ALGS"] else config["DEFAULT_ID_TOKEN_ALG"]
+
+
 def key_ring(app: Flask) -> KeyRing:
     """The key ring of ``app``."""
     return app.extensions.setdefault("idp_key_ring", KeyRing())

@@ -4,16 +4,25 @@ from __future__ import annotations
 
 from authlib.common.security import generate_token
 from authlib.integrations.flask_oauth2 import AuthorizationServer
-from authlib.oauth2.rfc6749 import OAuth2Request
+from authlib.oauth2.rfc6749 import (
+    InvalidClientError,
+    OAuth2Request,
+    UnsupportedGrantTypeError,
+)
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from flask import Flask, current_app
 
 from ..extensions import db
+from ..interaction import sessions
 from ..models import Client
 from . import tokens
 from .client_auth import PrivateKeyJwt
-from .endpoints import AccessTokenValidator, BearerProtector, IntrospectionEndpoint, \
-    RevocationEndpoint
+from .endpoints import (
+    AccessTokenValidator,
+    BearerProtector,
+    IntrospectionEndpoint,
+    RevocationEndpoint,
+)
 from .grants import (
     AuthorizationCodeGrant,
     ClientCredentialsGrant,
@@ -21,7 +30,7 @@ from .grants import (
     RefreshTokenGrant,
     S256CodeChallenge,
 )
-from .logout import EndSessionEndpoint
+from .logout import EndSessionEndpoint, notify_clients
 
 
 def query_client(client_id: str) -> Client | None:
@@ -41,6 +50,21 @@ class Server(AuthorizationServer):
             return request
         return super().create_oauth2_request(request)
 
+    def authenticate_client(self, request, methods, endpoint="token"):
+        try:
+            return super().authenticate_client(request, methods, endpoint)
+        except UnicodeDecodeError:  # Authlib decodes HTTP Basic credentials as UTF-8 unguarded
+            raise InvalidClientError(
+                status_code=401, description="Malformed HTTP Basic credentials."
+            ) from None
+
+    def get_token_grant(self, request):
+        try:
+            return super().get_token_grant(request)
+        except UnsupportedGrantTypeError as error:  # Authlib leaves the description empty
+            error.description = "The grant_type is missing or not supported by this provider."
+            raise
+
 
 def _token_lifetime(client: Client, grant_type: str) -> int:
     return current_app.config["ACCESS_TOKEN_TTL_SECONDS"]
@@ -59,7 +83,9 @@ def init_server(app: Flask) -> None:
             expires_generator=_token_lifetime,
         ),
     )
-    server.register_client_auth_method(PrivateKeyJwt.CLIENT_AUTH_METHOD, PrivateKeyJwt())
+    server.register_client_auth_method(
+        PrivateKeyJwt.CLIENT_AUTH_METHOD, PrivateKeyJwt(leeway=app.config["CLOCK_SKEW_SECONDS"])
+    )
     server.register_grant(
         AuthorizationCodeGrant, [OpenIDCode(require_nonce=False), S256CodeChallenge(required=True)]
     )
@@ -68,6 +94,7 @@ def init_server(app: Flask) -> None:
     server.register_endpoint(RevocationEndpoint)
     server.register_endpoint(IntrospectionEndpoint)
     server.register_endpoint(EndSessionEndpoint)
+    sessions.session_ended.connect(notify_clients)
     bearer = BearerProtector()
     bearer.register_token_validator(AccessTokenValidator())
     app.extensions["idp_server"] = server

@@ -10,7 +10,8 @@ from wtforms import ValidationError as CsrfInvalid
 
 from ..interaction import requests as pending_requests
 from . import keys
-from .authorize import authorize as decide, resume_with_error, stored_request
+from .authorize import authorize as decide
+from .authorize import resume_with_error, stored_request
 from .claims import userinfo_claims
 from .discovery import provider_metadata
 from .server import authorization_server, bearer_protector
@@ -29,7 +30,8 @@ def discovery():
 @bp.get("/jwks.json")
 def jwks():
     response = jsonify(keys.key_ring(current_app).jwks())
-    response.headers["Cache-Control"] = f"public, max-age={current_app.config['KEYS_CACHE_SECONDS']}"
+    max_age = current_app.config["KEYS_CACHE_SECONDS"]
+    response.headers["Cache-Control"] = f"public, max-age={max_age}"
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
@@ -64,8 +66,8 @@ def userinfo():
     protector = bearer_protector()
     try:
         access_token = protector.acquire_token(["openid"])
-    except OAuth2Error as error:
-        protector.raise_error_response(error)
+    except OAuth2Error as error:  # RFC 6750: the JSON error with its WWW-Authenticate challenge
+        return jsonify(dict(error.get_body())), error.status_code, error.get_headers()
     claims = userinfo_claims(access_token.user, access_token.scope, access_token.claims)
     response = jsonify(claims)
     response.headers["Cache-Control"] = "no-store"
