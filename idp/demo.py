@@ -5,11 +5,15 @@ Development only: the demo passwords are printed and must never exist in product
 
 from __future__ import annotations
 
+from flask import current_app
+
 from .accounts.mailboxes import create_mailbox, grant_access
 from .accounts.organisations import create_organisation
 from .accounts.users import create_user, find_user
+from .errors import ValidationError
 from .extensions import db
 from .models import Mailbox, Organisation
+from .settings import is_development
 
 DEMO_ORG = ("0000000001", "Centre Hospitalier de Démonstration")
 DEMO_PASSWORD = "demo-mssante-2026"  # noqa: S105 - printed demo credential, development only
@@ -22,7 +26,12 @@ DEMO_ORG_MAILBOX = ("secretariat.cardiologie@demo.mssante.fr", "Secrétariat de 
 
 
 def seed_demo() -> list[str]:
-    """Create the demo set where missing; returns lines describing it."""
+    """Create the demo set where missing; returns lines describing it (development only)."""
+    if not is_development(current_app.config):
+        raise ValidationError(
+            "Les données de démonstration sont réservées au développement "
+            "(ENVIRONMENT = \"development\")."
+        )
     code, name = DEMO_ORG
     if not db.session.scalar(db.select(Organisation.id).where(Organisation.code == code)):
         create_organisation(code, name)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 
 
 class IdpError(Exception):
@@ -38,9 +39,11 @@ def _wants_json() -> bool:
     ]
 
 
-def _error_page(status: int, title: str, message: str):
+def _error_page(status: int, title: str, message: str, headers: dict[str, str] | None = None):
+    """The French page, or for JSON clients a stable code (``not_found``) and the message."""
     if _wants_json():
-        return {"error": title, "error_description": message}, status
+        code = HTTP_STATUS_CODES.get(status, "error").lower().replace(" ", "_")
+        return {"error": code, "error_description": message}, status, headers or {}
     return (
         render_template(
             "error.html",
@@ -49,6 +52,7 @@ def _error_page(status: int, title: str, message: str):
             support=current_app.config["SUPPORT_CONTACT"],
         ),
         status,
+        headers or {},
     )
 
 
@@ -57,16 +61,32 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        return _error_page(error.code or 500, error.name, MESSAGES.get(error.code, error.name))
+        status = error.code or 500
+        # Keep what the error says in headers (Allow on 405, Retry-After...), not its body type.
+        headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+        return _error_page(
+            status, TITLES.get(status, "Erreur"), MESSAGES.get(status, MESSAGES[400]), headers
+        )
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
         app.logger.exception("unexpected error", exc_info=error)
-        return _error_page(500, "Erreur interne", MESSAGES[500])
+        return _error_page(500, TITLES[500], MESSAGES[500])
 
 
+TITLES = {
+    400: "Requête invalide",
+    401: "Authentification requise",
+    403: "Accès refusé",
+    404: "Page introuvable",
+    405: "Méthode non autorisée",
+    413: "Requête trop volumineuse",
+    429: "Trop de tentatives",
+    500: "Erreur interne",
+}
 MESSAGES = {
     400: "La requête est invalide.",
+    401: "Authentification requise.",
     403: "Accès refusé.",
     404: "Cette page n'existe pas.",
     405: "Méthode non autorisée.",

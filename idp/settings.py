@@ -63,6 +63,8 @@ def _merge(settings: dict[str, Any], extra: dict[str, Any], source: str) -> None
             raise SettingsError(
                 f"{source}: {key} must be of type {type(default).__name__}, got {value!r}"
             )
+        if isinstance(value, list) and not all(isinstance(item, str) for item in value):
+            raise SettingsError(f"{source}: {key} must be a list of strings, got {value!r}")
         settings[key] = value
 
 

@@ -43,7 +43,9 @@ def app(database_url):
     application.config["TESTING"] = True
     with application.app_context():
         upgrade()
-    return application
+    yield application
+    with application.app_context():
+        db.engine.dispose()  # close pooled connections before the interpreter reclaims them
 
 
 @pytest.fixture(autouse=True)
@@ -58,7 +60,7 @@ def _clean_database(app):
                 connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
             else:
                 for table in tables:
-                    connection.execute(text(f"DELETE FROM {table}"))
+                    connection.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - model table names
         key_ring(app).invalidate()
 
 

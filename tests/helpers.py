@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import re
 import secrets
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
+
+from sqlalchemy import event
 
 from idp.accounts.users import create_user
 from idp.extensions import db
@@ -36,6 +39,23 @@ def pkce_pair() -> tuple[str, str]:
 def query_of(location: str) -> dict[str, str]:
     """The query parameters of a redirect's Location, one value each."""
     return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+
+
+@contextlib.contextmanager
+def counted_statements(app):
+    """Collect the SQL statements sent to the database while the block runs."""
+    statements: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def before_cursor_execute(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before_cursor_execute)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before_cursor_execute)
 
 
 def csrf_token(html: str) -> str:
@@ -76,7 +96,8 @@ class Actors:
             return rp
 
     @staticmethod
-    def auth_params(rp: RP, **extra) -> dict[str, str]:
+    def auth_params(rp: RP, **changes) -> dict[str, str]:
+        """The usual authorization request of ``rp``; a change to None drops that parameter."""
         params = {
             "response_type": "code",
             "client_id": rp.client_id,
@@ -85,7 +106,11 @@ class Actors:
             "state": "st-" + secrets.token_hex(4),
             "nonce": "n-" + secrets.token_hex(4),
         }
-        params.update({k: v for k, v in extra.items() if v is not None})
+        for name, value in changes.items():
+            if value is None:
+                params.pop(name, None)
+            else:
+                params[name] = value
         return params
 
     def login(self, browser, response, username="alice.martin@chu-test.mssante.fr",

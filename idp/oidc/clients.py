@@ -66,8 +66,9 @@ def register_client(
             raise ValidationError("Un client « client_credentials » doit s'authentifier.")
     elif not redirect_uris:
         raise ValidationError("Au moins une URI de redirection est obligatoire.")
-    unknown = set(scope_to_list(scope or "")) - set(current_app.config["SCOPES_SUPPORTED"])
-    if unknown or not scope:
+    scopes = scope_to_list(scope or "")
+    unknown = set(scopes) - set(current_app.config["SCOPES_SUPPORTED"])
+    if unknown or not scopes:
         raise ValidationError(f"Portée inconnue : {' '.join(sorted(unknown)) or '(vide)'}.")
     if id_token_alg and id_token_alg not in current_app.config["SIGNING_ALGS"]:
         raise ValidationError(f"Algorithme de signature non proposé : {id_token_alg}.")
@@ -81,7 +82,7 @@ def register_client(
         post_logout_redirect_uris=[_uri(u) for u in post_logout_redirect_uris],
         backchannel_logout_uri=_uri(backchannel_logout_uri) if backchannel_logout_uri else None,
         grant_types=[grant_type],
-        scope=" ".join(scope_to_list(scope)),
+        scope=" ".join(scopes),
         token_endpoint_auth_method=auth_method,
         jwks=key_set,
         id_token_signed_response_alg=id_token_alg,

@@ -1,0 +1,142 @@
+"""Single-use records under concurrency: when several requests present the same authorization
+code or client assertion at the same moment, exactly one of them succeeds; a refresh token
+presented several times at once is a replay: at most one request gets tokens, and the whole
+family is revoked, those new tokens included.
+
+Each thread uses its own test client (its own app context and database session) and all are
+released together by a barrier, so their conditional UPDATEs really race. The suite runs on a
+file SQLite database by default; when IDP_TEST_DATABASE_URL points at PostgreSQL (as it does in
+CI), conftest.py migrates that database instead and these same tests run there unchanged.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+from .token_helpers import (
+    assert_tokens,
+    assertion_form,
+    client_assertion,
+    client_key,
+    code_for,
+    endpoint,
+    metadata,
+    public_jwks,
+    userinfo,
+)
+
+THREADS = 8
+
+
+def race(app, make_request) -> list:
+    """Run ``make_request(browser)`` in THREADS threads released at the same instant."""
+    barrier = threading.Barrier(THREADS)
+
+    def attempt(_):
+        browser = app.test_client()
+        barrier.wait(timeout=30)
+        return make_request(browser)
+
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        return list(pool.map(attempt, range(THREADS)))
+
+
+def outcome(responses) -> Counter:
+    """How many responses of each kind: 200, or the OAuth error code (500 would show as such)."""
+    return Counter(
+        200 if r.status_code == 200 else (r.json or {}).get("error", r.status_code)
+        for r in responses
+    )
+
+
+def test_a_code_redeemed_by_many_requests_at_once_succeeds_exactly_once(app, client, actors):
+    actors.user()
+    rp = actors.rp()
+    code, verifier = code_for(actors, client, rp)
+    token_path = endpoint(client, "token_endpoint")
+    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": rp.redirect_uri,
+            "code_verifier": verifier}
+
+    responses = race(app, lambda browser: browser.post(
+        token_path, data=data, auth=(rp.client_id, rp.client_secret)))
+
+    assert outcome(responses) == Counter({200: 1, "invalid_grant": THREADS - 1})
+
+
+def assert_replay_revoked_everything(client, responses) -> None:
+    """At most one racer got tokens, and none of the family's tokens works any more."""
+    results = outcome(responses)
+    assert results[200] <= 1 and results["invalid_grant"] == THREADS - results[200], results
+    for response in responses:
+        if response.status_code == 200:
+            assert userinfo(client, response.json["access_token"]).status_code == 401
+
+
+def test_a_refresh_token_used_by_many_requests_at_once_is_treated_as_a_replay(app, client,
+                                                                                actors):
+    actors.user()
+    rp = actors.rp()
+    first = actors.tokens(client, rp)
+    token_path = endpoint(client, "token_endpoint")
+    data = {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
+
+    responses = race(app, lambda browser: browser.post(
+        token_path, data=data, auth=(rp.client_id, rp.client_secret)))
+
+    assert_replay_revoked_everything(client, responses)
+    assert userinfo(client, first["access_token"]).status_code == 401
+
+
+def test_a_public_clients_refresh_token_raced_is_treated_as_a_replay(app, client, actors):
+    actors.user()
+    spa = actors.rp(auth_method="none")
+    first = actors.tokens(client, spa, scope="openid offline_access")
+    token_path = endpoint(client, "token_endpoint")
+    data = {"grant_type": "refresh_token", "refresh_token": first["refresh_token"],
+            "client_id": spa.client_id}
+
+    responses = race(app, lambda browser: browser.post(token_path, data=data))
+
+    assert_replay_revoked_everything(client, responses)
+
+
+def test_a_client_assertion_replayed_at_the_same_moment_authenticates_once(app, client, actors):
+    key = client_key()
+    service = actors.rp(auth_method="private_key_jwt", jwks=public_jwks(key),
+                        grant_type="client_credentials", redirect_uris=[],
+                        post_logout_redirect_uris=[])
+    assertion = client_assertion(key, service.client_id, metadata(client)["token_endpoint"])
+    token_path = endpoint(client, "token_endpoint")
+    data = {"grant_type": "client_credentials", **assertion_form(assertion)}
+
+    responses = race(app, lambda browser: browser.post(token_path, data=data))
+
+    assert outcome(responses) == Counter({200: 1, "invalid_client": THREADS - 1})
+
+
+def test_different_codes_redeemed_at_the_same_moment_all_succeed(app, client, actors):
+    """Single use must not turn into false conflicts: unrelated redemptions do not block."""
+    actors.user()
+    rp = actors.rp()
+    token_path = endpoint(client, "token_endpoint")
+    forms = []
+    for _ in range(THREADS):
+        code, verifier = code_for(actors, client, rp)
+        forms.append({"grant_type": "authorization_code", "code": code,
+                      "redirect_uri": rp.redirect_uri, "code_verifier": verifier})
+    pending = iter(forms)
+    lock = threading.Lock()
+
+    def redeem(browser):
+        with lock:
+            data = next(pending)
+        return browser.post(token_path, data=data, auth=(rp.client_id, rp.client_secret))
+
+    responses = race(app, redeem)
+
+    assert outcome(responses) == Counter({200: THREADS})
+    tokens = [assert_tokens(r)["access_token"] for r in responses]
+    assert len(set(tokens)) == THREADS
+    assert all(userinfo(client, token).status_code == 200 for token in tokens)
