@@ -14,6 +14,11 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+# A session lives for one request; objects stay readable after a commit without reloading them
+# (code that needs a value another process may have changed selects it explicitly).
+db = SQLAlchemy(
+    metadata=MetaData(naming_convention=NAMING_CONVENTION),
+    session_options={"expire_on_commit": False},
+)
 migrate = Migrate()
 csrf = CSRFProtect()

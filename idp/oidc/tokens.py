@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import update
+from sqlalchemy.orm import joinedload
 
 from .. import audit
 from ..extensions import db
@@ -61,7 +62,9 @@ def find_token(value: str, hint: str | None = None) -> Token | None:
     )
     for kind in kinds:
         column = Token.refresh_token_hash if kind == "refresh_token" else Token.access_token_hash
-        row = db.session.scalar(db.select(Token).where(column == hashed))
+        row = db.session.scalar(
+            db.select(Token).options(joinedload(Token.user)).where(column == hashed)
+        )
         if row is not None:
             row.presented_as = kind
             return row
@@ -73,7 +76,7 @@ def consume_code(code: str, client_id: str) -> AuthorizationCode | None:
     if not isinstance(code, str) or len(code) > 512:
         return None
     row = db.session.scalar(
-        db.select(AuthorizationCode).where(
+        db.select(AuthorizationCode).options(joinedload(AuthorizationCode.user)).where(
             AuthorizationCode.code_hash == digest(code),
             AuthorizationCode.client_id == client_id,
         )
