@@ -122,6 +122,7 @@ class AuthorizationCode(db.Model, AuthorizationCodeMixin):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+    reused_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
 

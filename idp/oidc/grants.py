@@ -94,7 +94,9 @@ class AuthorizationCodeGrant(TokenRequestChecks, grants.AuthorizationCodeGrant):
         return tokens.consume_code(code, client.client_id)
 
     def delete_authorization_code(self, authorization_code: AuthorizationCode) -> None:
-        """Nothing to do: the code was consumed when it was queried."""
+        """The code was consumed when queried; refuse the tokens if it was replayed meanwhile."""
+        if not tokens.settle_code(authorization_code):
+            raise InvalidGrantError("The authorization code was used more than once.")
 
     def authenticate_user(self, authorization_code: AuthorizationCode) -> User | None:
         user = authorization_code.user

@@ -90,11 +90,8 @@ def consume_code(code: str, client_id: str) -> AuthorizationCode | None:
         .values(used_at=now)
     ).rowcount
     if not consumed:
-        family = db.session.scalar(
-            db.select(Token.family_id).where(Token.authorization_code_id == row.id)
-        )
-        if family:
-            revoke_family(family)
+        row.reused_at = now  # a redemption still saving its tokens revokes them (settle_code)
+        _revoke_code_tokens(row)
         audit.record("token.code_reused", user_id=row.user_id, client_id=client_id)
         db.session.commit()
         return None
@@ -102,6 +99,26 @@ def consume_code(code: str, client_id: str) -> AuthorizationCode | None:
     if row.expires_at <= now:
         return None
     return row
+
+
+def settle_code(row: AuthorizationCode) -> bool:
+    """After a code's tokens were saved: False, and those tokens revoked, when the code was
+    presented again while they were being issued."""
+    if db.session.scalar(
+        db.select(AuthorizationCode.reused_at).where(AuthorizationCode.id == row.id)
+    ) is None:
+        return True
+    _revoke_code_tokens(row)
+    db.session.commit()
+    return False
+
+
+def _revoke_code_tokens(row: AuthorizationCode) -> None:
+    family = db.session.scalar(
+        db.select(Token.family_id).where(Token.authorization_code_id == row.id)
+    )
+    if family:
+        revoke_family(family)
 
 
 def consume_refresh_token(value: str) -> Token | None:

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: db0f3c99fd56
+Revision ID: efd35834d3c0
 Revises: 
-Create Date: 2026-11-29 06:27:15.651521
+Create Date: 2026-11-29 06:47:23.463291
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'db0f3c99fd56'
+revision = 'efd35834d3c0'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -167,6 +167,7 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('expires_at', sa.DateTime(), nullable=False),
     sa.Column('used_at', sa.DateTime(), nullable=True),
+    sa.Column('reused_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['client_id'], ['clients.client_id'], name=op.f('fk_authorization_codes_client_id_clients'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_authorization_codes_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_authorization_codes')),
