@@ -2,6 +2,7 @@
 
 from .accounts import Mailbox, MailboxAccess, MailboxType, Organisation, Role, User, UserStatus
 from .audit import AuditEvent
+from .factors import Delivery, FailureCounter, OtpChallenge
 from .keys import KeyState, SigningKey
 from .oauth import AuthorizationCode, Client, ClientAssertion, Consent, Token
 from .sessions import AuthorizationRequest, SessionClient, SsoSession
@@ -13,11 +14,14 @@ __all__ = [
     "Client",
     "ClientAssertion",
     "Consent",
+    "Delivery",
+    "FailureCounter",
     "KeyState",
     "Mailbox",
     "MailboxAccess",
     "MailboxType",
     "Organisation",
+    "OtpChallenge",
     "Role",
     "SessionClient",
     "SigningKey",
