@@ -16,7 +16,7 @@ $(BIN)/idp: pyproject.toml
 run: $(BIN)/idp
 	$(BIN)/idp db upgrade
 	$(BIN)/idp demo
-	$(BIN)/idp serve --host $(HOST) --port $(PORT)
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/python scripts/dev.py
 
 test: $(BIN)/idp
 	$(BIN)/pytest $(PYTEST_ARGS)

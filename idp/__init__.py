@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .extensions import csrf, db, migrate
+from .extensions import csrf, db, mail, migrate
 from .settings import PROJECT_ROOT, is_development, load_settings
 
 CONTENT_SECURITY_POLICY = (
@@ -44,9 +44,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
                      compare_type=True)
     csrf.init_app(app)
+    app.config["MAIL_SUPPRESS_SEND"] = False  # tests and development use the mail catcher
+    mail.init_app(app)
 
     from .errors import register_error_handlers
-    from .interaction.views import bp as interaction_bp
+    from .interaction import factor_views, views  # noqa: F401 - they add their routes
+    from .interaction.screens import bp as interaction_bp
     from .oidc.server import init_server
     from .oidc.views import bp as oidc_bp
 

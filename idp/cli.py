@@ -1,4 +1,5 @@
-"""The ``idp`` command: database, organisations, users, clients, keys, demo data, server."""
+"""The ``idp`` command: database, organisations, users, clients, keys, demo data, server, and the
+development mail catcher."""
 
 from __future__ import annotations
 
@@ -190,7 +191,27 @@ def serve(host: str, port: int, workers: int | None) -> None:
     run(click.get_current_context().ensure_object(ScriptInfo).load_app(), host, port, workers)
 
 
+@click.command("mailcatcher")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--smtp-port", default=1025, show_default=True, type=int)
+@click.option("--http-port", default=8025, show_default=True, type=int)
+@with_appcontext
+def mailcatcher(host: str, smtp_port: int, http_port: int) -> None:
+    """Development mail catcher: SMTP server, Twilio-compatible API, and a page listing both."""
+    from flask import current_app
+
+    from .mailcatcher.server import MailCatcher, run_until_interrupted
+    from .mailcatcher.twilio_api import slow_delay
+
+    slow_seconds = slow_delay(current_app.config["DELIVERY_TIMEOUT_SECONDS"])
+    with MailCatcher(host, smtp_port, http_port, slow_seconds) as catcher:
+        click.echo(f"SMTP : {host}:{catcher.smtp_port}")
+        click.echo(f"Messages reçus et API compatible Twilio : {catcher.http_url}/")
+        click.echo("Ctrl-C pour arrêter.")
+        run_until_interrupted()
+
+
 def register_commands(app: Flask) -> None:
     """Attach the project's commands to ``app.cli`` (``idp`` and ``flask --app wsgi``)."""
-    for command in (orgs, users, clients, keys, demo, serve):
+    for command in (orgs, users, clients, keys, demo, serve, mailcatcher):
         app.cli.add_command(command)

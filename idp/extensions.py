@@ -1,5 +1,6 @@
 """Flask extensions, created unbound here and bound to the app in ``create_app``."""
 
+from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -21,4 +22,5 @@ db = SQLAlchemy(
     session_options={"expire_on_commit": False},
 )
 migrate = Migrate()
+mail = Mail()
 csrf = CSRFProtect()

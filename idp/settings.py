@@ -114,11 +114,25 @@ def _validate(settings: dict[str, Any]) -> None:
         raise SettingsError("RSA_KEY_SIZE must be at least 2048")
     if settings["TRUSTED_PROXIES"] < 0:
         raise SettingsError("TRUSTED_PROXIES must be zero or more")
+    _validate_delivery(settings)
     if not is_development(settings):
         if settings["SECRET_KEY"] == DEVELOPMENT_SECRET or len(settings["SECRET_KEY"]) < 32:
             raise SettingsError("SECRET_KEY must be set to a random value of 32+ characters")
         if not issuer.startswith("https://"):
             raise SettingsError("ISSUER must use https outside development")
+
+
+def _validate_delivery(settings: dict[str, Any]) -> None:
+    backend = settings["SMS_BACKEND"]
+    if backend not in ("twilio", "outbox"):
+        raise SettingsError(f"SMS_BACKEND must be twilio or outbox, got {backend!r}")
+    if backend == "outbox" and not is_development(settings):
+        raise SettingsError("SMS_BACKEND outbox writes codes to the log: development only")
+    if settings["MAIL_USE_TLS"] and settings["MAIL_USE_SSL"]:
+        raise SettingsError("MAIL_USE_TLS and MAIL_USE_SSL exclude each other")
+    base_url = settings["TWILIO_BASE_URL"]
+    if base_url and not base_url.startswith(("https://", "http://")):
+        raise SettingsError(f"TWILIO_BASE_URL must be empty or an http(s) URL: {base_url!r}")
 
 
 def is_development(settings: Mapping[str, Any]) -> bool:

@@ -1,5 +1,6 @@
 """Fixtures: one migrated database per test run (SQLite, or PostgreSQL when
-IDP_TEST_DATABASE_URL is set), emptied between tests; an app, its client and CLI runner."""
+IDP_TEST_DATABASE_URL is set), emptied between tests; an app that sends e-mails and SMS to the
+test mail catcher (emptied between tests too), its client and CLI runner."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from idp.extensions import db
 from idp.oidc.keys import key_ring
 
 from .helpers import Actors
+
+pytest_plugins = ["tests.delivery_servers"]
 
 TEST_SETTINGS = {
     "ISSUER": "http://localhost",
@@ -36,10 +39,12 @@ def database_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def app(database_url):
+def app(database_url, mail_catcher):
     from flask_migrate import upgrade
 
-    application = create_app({**TEST_SETTINGS, "DATABASE_URL": database_url})
+    application = create_app(
+        {**TEST_SETTINGS, "DATABASE_URL": database_url, **mail_catcher.settings}
+    )
     application.config["TESTING"] = True
     with application.app_context():
         upgrade()
@@ -49,9 +54,10 @@ def app(database_url):
 
 
 @pytest.fixture(autouse=True)
-def _clean_database(app):
-    """Each test starts with empty tables and no cached keys."""
+def _clean_database(app, mail_catcher):
+    """Each test starts with empty tables, no cached keys and no message in the mail catcher."""
     yield
+    mail_catcher.clear()
     with app.app_context():
         db.session.remove()
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]

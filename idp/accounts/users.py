@@ -7,7 +7,7 @@ from ..errors import Conflict, NotFound, ValidationError
 from ..extensions import db
 from ..models import MailboxType, Role, User
 from ..models.base import utcnow
-from . import validation
+from . import lockout, validation
 from .mailboxes import create_mailbox, grant_access
 from .organisations import get_organisation
 from .passwords import hash_password, needs_rehash, verify_password
@@ -88,19 +88,25 @@ def set_notification_email(email: str, address: str) -> User:
 
 
 def check_password(email: str, password: str) -> User | None:
-    """The active account matching these credentials, or None (one answer for every failure)."""
+    """The active account matching these credentials, or None (one answer for every failure).
+
+    After repeated failures the account's password step is delayed (``lockout``): the hash is
+    still computed, so a blocked account answers as slowly as any other.
+    """
     user = find_user(email)
     ok = verify_password(user.password_hash if user else None, password or "")
-    if not ok or user is None or not user.is_active:
-        audit.record(
-            "login.password_failed",
-            user_id=user.id if user else None,
-            reason="unknown_user" if user is None else ("disabled" if ok else "bad_password"),
-        )
+    blocked = user is not None and lockout.seconds_blocked(user.id, lockout.PASSWORD) > 0
+    if not ok or user is None or not user.is_active or blocked:
+        reason = ("unknown_user" if user is None else "blocked" if blocked
+                  else "disabled" if ok else "bad_password")
+        audit.record("login.password_failed", user_id=user.id if user else None, reason=reason)
+        if user is not None and not ok:
+            lockout.record_failure(user.id, lockout.PASSWORD)
         db.session.commit()
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    lockout.reset(user.id, lockout.PASSWORD)
     audit.record("login.password_ok", user_id=user.id)
     db.session.commit()
     return user

@@ -20,9 +20,10 @@ from .sessions import browser_key
 UID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # the alphabet of new_identifier
 
 
-def park(client_id: str, params: dict[str, list[str]], prompt: str,
+def park(client_id: str, params: dict[str, list[str]], prompt: str, required_acr: str,
          pending: AuthorizationRequest | None = None) -> AuthorizationRequest:
-    """Park a request that needs the person (``prompt``: login, mfa or consent)."""
+    """Park a request that needs the person (``prompt``: login, mfa or consent) and the level
+    its sign-in must reach (``pwd`` leaves the factor choice out)."""
     if pending is None:
         now = utcnow()
         pending = AuthorizationRequest(
@@ -35,6 +36,7 @@ def park(client_id: str, params: dict[str, list[str]], prompt: str,
         )
         db.session.add(pending)
     pending.prompt = prompt
+    pending.required_acr = required_acr
     db.session.commit()
     return pending
 

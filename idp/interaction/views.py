@@ -1,34 +1,22 @@
-"""Sign-in screens: identify the person, record consent, then hand back to the protocol.
-
-Every screen belongs to one pending authorization request of this browser (``uid``); a request
-of another browser, or an expired one, cannot be continued.
-"""
+"""Sign-in screens, first step: identifier and password (with the factor choice), consent,
+cancel. The second factor's screens are in ``factor_views``."""
 
 from __future__ import annotations
 
-from typing import NoReturn
-
 from authlib.oauth2.rfc6749 import scope_to_list
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import request
 
 from .. import audit
 from ..accounts.users import check_password
 from ..extensions import db
-from ..models import AuthorizationRequest, Client, Consent
+from ..factors.registry import DEFAULT_FACTOR, choices_for
+from ..models import Consent
 from ..models.base import utcnow
 from . import requests as pending_requests
-from .sessions import current_session, start_session
-
-bp = Blueprint("interaction", __name__, url_prefix="/interaction")
+from .factor_views import begin_factor, factor_page
+from .flow import await_second_factor, complete_authentication
+from .screens import back_to_protocol, bp, expired, page, param, pending_request
+from .sessions import current_session
 
 LOGIN_FAILED = "Identifiant ou mot de passe incorrect."
 SCOPE_LABELS = {
@@ -41,67 +29,45 @@ SCOPE_LABELS = {
 }
 
 
-def _expired() -> NoReturn:
-    """Stop with the page telling the person to go back to the app and start again."""
-    abort(make_response(render_template(
-        "oidc/authorize_error.html",
-        error="expired",
-        description=None,
-        support=current_app.config["SUPPORT_CONTACT"],
-    ), 400))
-
-
-def _pending(uid: str) -> tuple[AuthorizationRequest, Client]:
-    pending = pending_requests.load(uid)
-    if pending is None:
-        _expired()
-    client = db.session.scalar(db.select(Client).where(Client.client_id == pending.client_id))
-    return pending, client
-
-
-def _back_to_protocol(pending: AuthorizationRequest):
-    return redirect(url_for("oidc.resume", uid=pending.uid))
-
-
-def _param(pending: AuthorizationRequest, name: str) -> str:
-    return (pending.params.get(name) or [""])[0]
-
-
 @bp.get("/<uid>")
 def start(uid: str):
-    pending, client = _pending(uid)
+    pending, client = pending_request(uid)
     if pending.prompt == "consent":
         return _consent_page(pending, client)
     if pending.prompt == "mfa":
-        # No second factor can be offered yet: the client is told its requirement is unmet.
-        audit.record("login.mfa_unavailable", client_id=client.client_id)
-        pending_requests.fail(pending, "unmet_authentication_requirements")
-        return _back_to_protocol(pending)
-    return _login_page(pending, client, username=_param(pending, "login_hint")[:254])
+        sso = current_session()
+        if sso is None:
+            expired()
+        await_second_factor(pending, sso.user, list(sso.amr))
+        return factor_page(pending, client, sso.user)
+    return _login_page(pending, client, username=param(pending, "login_hint")[:254])
 
 
 @bp.post("/<uid>/login")
 def login(uid: str):
-    pending, client = _pending(uid)
+    pending, client = pending_request(uid)
     username = request.form.get("username", "")[:254]
     user = check_password(username, request.form.get("password", ""))
     if user is None:
-        return _login_page(pending, client, username=username, error=LOGIN_FAILED), 200
-    start_session(user, "pwd", ["pwd"])
-    return _back_to_protocol(pending)
+        return _login_page(pending, client, username=username, error=LOGIN_FAILED,
+                           factor=request.form.get("factor"))
+    if pending.required_acr == "pwd":
+        return complete_authentication(pending, user, "pwd", ["pwd"])
+    await_second_factor(pending, user, ["pwd"])
+    return begin_factor(pending, client, user, request.form.get("factor") or DEFAULT_FACTOR)
 
 
 @bp.post("/<uid>/consent")
 def consent(uid: str):
-    pending, client = _pending(uid)
+    pending, client = pending_request(uid)
     sso = current_session()
     if sso is None:
-        _expired()
+        expired()
     if request.form.get("decision") != "allow":
         audit.record("consent.denied", user_id=sso.user_id, client_id=client.client_id)
         pending_requests.fail(pending, "access_denied")
-        return _back_to_protocol(pending)
-    scope = client.get_allowed_scope(_param(pending, "scope"))
+        return back_to_protocol(pending)
+    scope = client.get_allowed_scope(param(pending, "scope"))
     record = db.session.scalar(
         db.select(Consent).where(Consent.user_id == sso.user_id,
                                  Consent.client_id == client.client_id)
@@ -115,31 +81,32 @@ def consent(uid: str):
     record.granted_at = utcnow()
     audit.record("consent.granted", user_id=sso.user_id, client_id=client.client_id, scope=scope)
     db.session.commit()
-    return _back_to_protocol(pending)
+    return back_to_protocol(pending)
 
 
 @bp.post("/<uid>/abort")
 def cancel(uid: str):
-    pending, client = _pending(uid)
+    pending, client = pending_request(uid)
     audit.record("login.cancelled", client_id=client.client_id)
     pending_requests.fail(pending, "access_denied")
-    return _back_to_protocol(pending)
+    return back_to_protocol(pending)
 
 
-def _login_page(pending, client, username="", error=None):
-    return render_template(
+def _login_page(pending, client, username="", error=None, factor=None):
+    return page(
         "interaction/login.html",
         uid=pending.uid,
         client=client,
         username=username,
         error=error,
-        support=current_app.config["SUPPORT_CONTACT"],
+        choices=choices_for(None) if pending.required_acr == "mfa" else [],
+        chosen=factor or DEFAULT_FACTOR,
     )
 
 
 def _consent_page(pending, client):
-    scopes = scope_to_list(client.get_allowed_scope(_param(pending, "scope")))
-    return render_template(
+    scopes = scope_to_list(client.get_allowed_scope(param(pending, "scope")))
+    return page(
         "interaction/consent.html",
         uid=pending.uid,
         client=client,

@@ -76,6 +76,7 @@ class AuthorizationRequest(db.Model):
     )
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
     prompt: Mapped[str] = mapped_column(String(16))
+    required_acr: Mapped[str] = mapped_column(String(16), default="mfa")
     error: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)

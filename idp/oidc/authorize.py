@@ -79,7 +79,8 @@ def authorize(oauth_request: OAuth2Request, params: dict[str, list[str]],
                 raise PROMPT_NONE_ERRORS[need.prompt](redirect_uri=grant.redirect_uri)
             audit.record("authorize.interaction", client_id=grant.client.client_id,
                          prompt=need.prompt, reason=need.reason)
-            pending = pending_requests.park(grant.client.client_id, params, need.prompt, pending)
+            pending = pending_requests.park(grant.client.client_id, params, need.prompt,
+                                            policy.required_acr(ctx), pending)
             return redirect(url_for("interaction.start", uid=pending.uid))
         if pending is not None and not pending_requests.complete(pending):
             return _error_page(InvalidRequestError("This authorization request was already used."))

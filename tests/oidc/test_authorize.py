@@ -330,26 +330,30 @@ def test_a_password_sign_in_for_an_app_content_with_pwd_gives_acr_pwd(client, ac
     assert claims["iss"] == ISSUER and "auth_time" in claims and "sid" in claims
 
 
-def test_acr_values_mfa_with_a_password_session_is_unmet(client, actors):
-    """Asking mfa when only a password was given: unmet_authentication_requirements."""
+def assert_asks_second_factor_only(response) -> None:
+    """The screen asks for a second factor, not for the password again."""
+    assert response.status_code == 200, response.text[:300]
+    assert "Authentification à deux facteurs" in response.text
+    assert 'name="password"' not in response.text
+
+
+def test_acr_values_mfa_with_a_password_session_asks_the_second_factor_only(client, actors):
+    """Asking mfa when only a password was given: step-up, the factor without the password."""
     actors.user()
     rp = actors.rp()
     actors.sign_in(client, rp)
     params = request_params(rp, acr_values="mfa")
-    query = callback(follow(client, client.get("/authorize", query_string=params)), rp)
-    assert query == {"error": "unmet_authentication_requirements", "state": params["state"],
-                     "iss": ISSUER}
+    assert_asks_second_factor_only(follow(client, client.get("/authorize", query_string=params)))
 
 
-def test_an_app_requiring_mfa_is_told_its_requirement_is_unmet_after_the_password(client,
-                                                                                    actors):
-    """An app whose minimum is mfa (the default) gets unmet_authentication_requirements."""
+def test_an_app_requiring_mfa_gets_the_code_step_after_the_password(client, actors):
+    """An app whose minimum is mfa (the default): after the password comes the code step."""
     actors.user()
     rp = actors.rp(min_acr="mfa")
     params = request_params(rp)
-    query = callback(sign_in(actors, client, client.get("/authorize", query_string=params)), rp)
-    assert query["error"] == "unmet_authentication_requirements"
-    assert query["state"] == params["state"] and query["iss"] == ISSUER
+    after_password = actors.login(client, client.get("/authorize", query_string=params))
+    assert after_password.status_code == 302
+    assert after_password.headers["Location"].endswith("/code")
 
 
 def test_an_essential_acr_claim_counts_like_acr_values(client, actors):
@@ -359,5 +363,4 @@ def test_an_essential_acr_claim_counts_like_acr_values(client, actors):
     actors.sign_in(client, rp)
     claims = json.dumps({"id_token": {"acr": {"essential": True, "values": ["mfa"]}}})
     response = client.get("/authorize", query_string=request_params(rp, claims=claims))
-    assert callback(follow(client, response), rp)["error"] == "unmet_authentication_requirements"
-
+    assert_asks_second_factor_only(follow(client, response))

@@ -1,0 +1,70 @@
+"""Factors that send a one-time code: by e-mail to the notification address, or by SMS."""
+
+from __future__ import annotations
+
+from flask import current_app, render_template
+
+from ..delivery.channel import Message
+from ..models import OtpChallenge, User
+from . import otp
+
+
+class CodeByEmail:
+    """A code sent to the person's notification e-mail (never to the MSSanté address)."""
+
+    name = "email"
+    label = "Email"
+    amr = ("otp",)
+
+    def available(self, user: User) -> bool:
+        return bool(user.notification_email)
+
+    def missing_help(self, user: User) -> str:
+        return "Aucune adresse de notification : demandez à votre référent MSSanté de l'ajouter."
+
+    def begin(self, user: User) -> OtpChallenge:
+        return otp.begin(user, "email", self.compose)
+
+    def verify(self, user: User, challenge: OtpChallenge | None, code: str) -> otp.Verdict:
+        return otp.verify(challenge, code)
+
+    @staticmethod
+    def compose(user: User, code: str) -> Message:
+        """The e-mail of the user guide: plain text and HTML."""
+        context = {"address": user.email, "code": code,
+                   "signature": current_app.config["MAIL_SIGNATURE"]}
+        return Message(
+            to=user.notification_email,
+            subject="Connexion à votre compte MSSanté",
+            text=render_template("mail/otp_code.txt", **context),
+            html=render_template("mail/otp_code.html", **context),
+        )
+
+
+class CodeBySms:
+    """A code sent by SMS to the person's mobile number."""
+
+    name = "sms"
+    label = "SMS"
+    amr = ("sms",)
+
+    def available(self, user: User) -> bool:
+        return bool(user.phone)
+
+    def missing_help(self, user: User) -> str:
+        return "Aucun numéro de mobile : demandez à votre référent MSSanté de l'ajouter."
+
+    def begin(self, user: User) -> OtpChallenge:
+        return otp.begin(user, "sms", self.compose)
+
+    def verify(self, user: User, challenge: OtpChallenge | None, code: str) -> otp.Verdict:
+        return otp.verify(challenge, code)
+
+    @staticmethod
+    def compose(user: User, code: str) -> Message:
+        """A short French SMS with the code."""
+        minutes = current_app.config["OTP_TTL_SECONDS"] // 60
+        return Message(
+            to=user.phone,
+            text=f"MSSanté : votre code de connexion est {code}. Il expire dans {minutes} min.",
+        )

@@ -1,0 +1,177 @@
+"""One-time-code challenges shared by the e-mail and SMS factors.
+
+A code is 6 digits from ``secrets``, stored as a keyed hash, valid OTP_TTL_SECONDS, usable once
+(one conditional UPDATE), and OTP_MAX_ATTEMPTS wrong codes end the challenge. A new challenge
+supersedes every older one of the person; asking again within a challenge waits
+OTP_RESEND_COOLDOWN_SECONDS; at most OTP_HOURLY_CAP codes leave per person per hour.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, update
+
+from .. import audit
+from ..delivery.channel import Message
+from ..delivery.records import deliver
+from ..extensions import db
+from ..models import Delivery, OtpChallenge, User
+from ..models.base import utcnow
+
+CODE_DIGITS = 6
+
+
+class ChallengeError(Exception):
+    """A code could not be sent; ``message`` tells the person what to do (French)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of a typed code: ``ok``, or why not and how many tries are left."""
+
+    ok: bool
+    reason: str = ""
+    attempts_left: int = 0
+
+
+def code_digest(challenge_id: int, code: str) -> str:
+    """Keyed hash of a code: a copy of the database does not reveal codes (10^6 are few)."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"{challenge_id}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def begin(user: User, channel: str, compose: Callable[[User, str], Message]) -> OtpChallenge:
+    """Start a challenge: supersede older ones, send a new code through ``channel``."""
+    _check_hourly_cap(user)
+    now = utcnow()
+    db.session.execute(
+        update(OtpChallenge)
+        .where(OtpChallenge.user_id == user.id, OtpChallenge.ended_at.is_(None))
+        .values(ended_at=now, end_reason="superseded")
+    )
+    challenge = OtpChallenge(user_id=user.id, channel=channel, code_hash="", created_at=now,
+                             sent_at=now, expires_at=now)
+    db.session.add(challenge)
+    db.session.flush()
+    _send(user, challenge, compose)
+    return challenge
+
+
+def resend(user: User, challenge: OtpChallenge,
+           compose: Callable[[User, str], Message]) -> OtpChallenge:
+    """Send a fresh code within the challenge, once the cooldown has passed."""
+    wait = seconds_before_resend(challenge)
+    if wait:
+        raise ChallengeError(f"Veuillez patienter {wait} secondes avant de demander un autre code.")
+    _check_hourly_cap(user)
+    _send(user, challenge, compose)
+    return challenge
+
+
+def seconds_before_resend(challenge: OtpChallenge) -> int:
+    """Seconds left before the code of ``challenge`` may be sent again."""
+    cooldown = timedelta(seconds=current_app.config["OTP_RESEND_COOLDOWN_SECONDS"])
+    left = (challenge.sent_at + cooldown - utcnow()).total_seconds()
+    return max(0, int(left + 0.999))
+
+
+def verify(challenge: OtpChallenge | None, code: str) -> Verdict:
+    """Check a typed code; the right one ends the challenge, so it works once."""
+    if challenge is None:
+        return Verdict(False, "ended")
+    now = utcnow()
+    code = (code or "").strip().replace(" ", "")
+    well_formed = code.isascii() and code.isdigit() and len(code) == CODE_DIGITS
+    if well_formed and _end(challenge.id, "used", OtpChallenge.expires_at > now,
+                            OtpChallenge.code_hash == code_digest(challenge.id, code)):
+        db.session.commit()
+        return Verdict(True)
+    db.session.execute(
+        update(OtpChallenge)
+        .where(OtpChallenge.id == challenge.id, OtpChallenge.ended_at.is_(None))
+        .values(attempts=OtpChallenge.attempts + 1)
+    )
+    state = db.session.execute(
+        db.select(OtpChallenge.end_reason, OtpChallenge.expires_at, OtpChallenge.attempts)
+        .where(OtpChallenge.id == challenge.id)
+    ).one()
+    if state.end_reason:
+        verdict = Verdict(False, state.end_reason)
+    elif state.expires_at <= now:
+        _end(challenge.id, "expired")
+        verdict = Verdict(False, "expired")
+    else:
+        left = current_app.config["OTP_MAX_ATTEMPTS"] - state.attempts
+        if left <= 0:
+            _end(challenge.id, "too_many_attempts")
+        verdict = Verdict(False, "wrong" if left > 0 else "too_many_attempts", max(left, 0))
+    db.session.commit()
+    return verdict
+
+
+def _end(challenge_id: int, reason: str, *conditions) -> bool:
+    """End an open challenge (when ``conditions`` hold); False if it was no longer open."""
+    return bool(db.session.execute(
+        update(OtpChallenge)
+        .where(OtpChallenge.id == challenge_id, OtpChallenge.ended_at.is_(None), *conditions)
+        .values(ended_at=utcnow(), end_reason=reason)
+    ).rowcount)
+
+
+def open_challenge(challenge_id: int | None, user_id: int) -> OtpChallenge | None:
+    """The person's challenge ``challenge_id`` if it can still be answered."""
+    if not isinstance(challenge_id, int):
+        return None
+    return db.session.scalar(
+        db.select(OtpChallenge).where(
+            OtpChallenge.id == challenge_id, OtpChallenge.user_id == user_id,
+            OtpChallenge.ended_at.is_(None),
+        )
+    )
+
+
+def _send(user: User, challenge: OtpChallenge, compose) -> None:
+    now = utcnow()
+    code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
+    challenge.code_hash = code_digest(challenge.id, code)
+    challenge.sent_at = now
+    challenge.expires_at = now + timedelta(seconds=current_app.config["OTP_TTL_SECONDS"])
+    db.session.commit()
+    record = deliver(user, challenge.channel, compose(user, code), challenge_id=challenge.id)
+    if record.status == "failed":
+        _end(challenge.id, "delivery_failed")
+        db.session.commit()
+        raise ChallengeError(FAILED_DELIVERY[challenge.channel])
+
+
+def _check_hourly_cap(user: User) -> None:
+    since = utcnow() - timedelta(hours=1)
+    sent = db.session.scalar(
+        db.select(func.count(Delivery.id)).where(
+            Delivery.user_id == user.id, Delivery.created_at > since, Delivery.status != "failed"
+        )
+    )
+    if sent >= current_app.config["OTP_HOURLY_CAP"]:
+        audit.record("otp.hourly_cap_reached", user_id=user.id)
+        db.session.commit()
+        raise ChallengeError(
+            "Trop de codes ont été envoyés pour ce compte dans la dernière heure. "
+            "Réessayez plus tard ou utilisez Google Authenticator."
+        )
+
+
+FAILED_DELIVERY = {
+    "email": "L'envoi du code par e-mail a échoué. Réessayez ou choisissez un autre moyen.",
+    "sms": "L'envoi du code par SMS a échoué. Réessayez ou choisissez un autre moyen.",
+}

@@ -1,0 +1,139 @@
+"""Sign-in screens, second step: choose a factor, receive a code, type it.
+
+Reachable only after the first step passed in this browser for this request (``flow``): the
+password, or, for a step-up, the existing session.
+"""
+
+from __future__ import annotations
+
+from flask import redirect, request, url_for
+
+from .. import audit
+from ..accounts import lockout
+from ..extensions import db
+from ..factors import otp
+from ..factors.registry import DEFAULT_FACTOR, FACTORS, choices_for
+from ..models import AuthorizationRequest, Client, User
+from .flow import complete_authentication, second_factor_state, update_second_factor_state
+from .screens import bp, expired, page, pending_request
+
+RETRY_LATER = "Trop de codes erronés. Réessayez dans {minutes} minute(s)."
+ENDED = {
+    "too_many_attempts": "Trop d'essais : ce code n'est plus valable. Demandez un nouveau code.",
+    "expired": "Ce code a expiré. Demandez un nouveau code.",
+    "superseded": "Un code plus récent a été demandé : ce code n'est plus valable.",
+}
+
+
+def factor_page(pending: AuthorizationRequest, client: Client, user: User, error=None,
+                chosen=None):
+    """The choice of second factor, each with what to do when the person lacks it."""
+    return page(
+        "interaction/factor.html",
+        uid=pending.uid,
+        client=client,
+        choices=choices_for(user),
+        chosen=chosen or DEFAULT_FACTOR,
+        error=error,
+    )
+
+
+def begin_factor(pending: AuthorizationRequest, client: Client, user: User, name: str):
+    """Start the chosen factor: send its code, then show the code screen."""
+    factor = FACTORS.get(name)
+    if factor is None or not factor.available(user):
+        help_text = factor.missing_help(user) if factor else "Choisissez un moyen proposé."
+        return factor_page(pending, client, user, error=help_text, chosen=name)
+    try:
+        challenge = factor.begin(user)
+    except otp.ChallengeError as error:
+        return factor_page(pending, client, user, error=error.message, chosen=name)
+    update_second_factor_state(factor=name, challenge=challenge.id if challenge else None)
+    return redirect(url_for("interaction.code", uid=pending.uid))
+
+
+def _step(uid: str):
+    pending, client = pending_request(uid)
+    state = second_factor_state(pending)
+    if state is None:
+        expired()
+    user = db.session.get(User, state["user_id"])
+    if user is None or not user.is_active:
+        expired()
+    return pending, client, state, user
+
+
+@bp.get("/<uid>/factor")
+def factor_choice(uid: str):
+    pending, client, _state, user = _step(uid)
+    return factor_page(pending, client, user)
+
+
+@bp.post("/<uid>/factor")
+def choose_factor(uid: str):
+    pending, client, _state, user = _step(uid)
+    return begin_factor(pending, client, user, request.form.get("factor") or DEFAULT_FACTOR)
+
+
+@bp.get("/<uid>/code")
+def code(uid: str):
+    pending, client, state, user = _step(uid)
+    if state.get("factor") not in FACTORS:
+        return factor_page(pending, client, user)
+    return _code_page(pending, client, state)
+
+
+@bp.post("/<uid>/code")
+def check_code(uid: str):
+    pending, client, state, user = _step(uid)
+    factor = FACTORS.get(state.get("factor"))
+    if factor is None:
+        return factor_page(pending, client, user)
+    blocked = lockout.seconds_blocked(user.id, lockout.CODE)
+    if blocked:
+        audit.record("login.code_blocked", user_id=user.id)
+        db.session.commit()
+        return _code_page(pending, client, state, RETRY_LATER.format(minutes=-(-blocked // 60)))
+    challenge = otp.open_challenge(state.get("challenge"), user.id)
+    verdict = factor.verify(user, challenge, request.form.get("code", "")[:32])
+    if verdict.ok:
+        lockout.reset(user.id, lockout.CODE)
+        audit.record("login.code_ok", user_id=user.id, factor=factor.name)
+        db.session.commit()
+        return complete_authentication(pending, user, "mfa",
+                                       [*state["amr"], *factor.amr, "mfa"])
+    lockout.record_failure(user.id, lockout.CODE)
+    audit.record("login.code_failed", user_id=user.id, factor=factor.name, reason=verdict.reason)
+    db.session.commit()
+    if verdict.reason == "wrong":
+        return _code_page(pending, client, state,
+                          f"Code incorrect. Il vous reste {verdict.attempts_left} essai(s).")
+    return factor_page(pending, client, user, chosen=factor.name,
+                       error=ENDED.get(verdict.reason, "Ce code n'est plus valable."))
+
+
+@bp.post("/<uid>/resend")
+def resend(uid: str):
+    pending, client, state, user = _step(uid)
+    factor = FACTORS.get(state.get("factor"))
+    challenge = otp.open_challenge(state.get("challenge"), user.id)
+    if factor is None or challenge is None:
+        return factor_page(pending, client, user)
+    try:
+        otp.resend(user, challenge, factor.compose)
+    except otp.ChallengeError as error:
+        return _code_page(pending, client, state, error.message)
+    return _code_page(pending, client, state, notice="Un nouveau code vous a été envoyé.")
+
+
+def _code_page(pending, client, state, error=None, notice=None):
+    factor = FACTORS[state["factor"]]
+    return page(
+        "interaction/code.html",
+        uid=pending.uid,
+        client=client,
+        factor=factor,
+        can_resend=state.get("challenge") is not None,
+        error=error,
+        notice=notice,
+    )

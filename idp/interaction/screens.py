@@ -1,0 +1,48 @@
+"""What every sign-in screen shares: the blueprint, the pending request of this browser, the
+way back to the protocol."""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, url_for
+
+from ..extensions import db
+from ..models import AuthorizationRequest, Client
+from . import requests as pending_requests
+
+bp = Blueprint("interaction", __name__, url_prefix="/interaction")
+
+
+def expired() -> NoReturn:
+    """Stop with the page telling the person to go back to the app and start again."""
+    abort(make_response(render_template(
+        "oidc/authorize_error.html",
+        error="expired",
+        description=None,
+        support=current_app.config["SUPPORT_CONTACT"],
+    ), 400))
+
+
+def pending_request(uid: str) -> tuple[AuthorizationRequest, Client]:
+    """This browser's open request ``uid`` and its client, or the expired page."""
+    pending = pending_requests.load(uid)
+    if pending is None:
+        expired()
+    client = db.session.scalar(db.select(Client).where(Client.client_id == pending.client_id))
+    return pending, client
+
+
+def back_to_protocol(pending: AuthorizationRequest):
+    """Hand the request back to the authorization endpoint."""
+    return redirect(url_for("oidc.resume", uid=pending.uid))
+
+
+def param(pending: AuthorizationRequest, name: str) -> str:
+    """The first value of a parameter of the parked request ('' when absent)."""
+    return (pending.params.get(name) or [""])[0]
+
+
+def page(template: str, **context):
+    """Render a sign-in screen with the support contact line."""
+    return render_template(template, support=current_app.config["SUPPORT_CONTACT"], **context)
