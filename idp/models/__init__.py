@@ -1,8 +1,17 @@
 """Database models, one module per aggregate; imported here so Alembic sees every table."""
 
-from .accounts import Mailbox, MailboxAccess, MailboxType, Organisation, Role, User, UserStatus
+from .accounts import (
+    Mailbox,
+    MailboxAccess,
+    MailboxType,
+    Organisation,
+    PasswordResetToken,
+    Role,
+    User,
+    UserStatus,
+)
 from .audit import AuditEvent
-from .factors import Delivery, FailureCounter, OtpChallenge
+from .factors import Delivery, FailureCounter, OtpChallenge, RecoveryCode, TotpCredential
 from .keys import KeyState, SigningKey
 from .oauth import AuthorizationCode, Client, ClientAssertion, Consent, Token
 from .sessions import AuthorizationRequest, SessionClient, SsoSession
@@ -22,11 +31,14 @@ __all__ = [
     "MailboxType",
     "Organisation",
     "OtpChallenge",
+    "PasswordResetToken",
+    "RecoveryCode",
     "Role",
     "SessionClient",
     "SigningKey",
     "SsoSession",
     "Token",
+    "TotpCredential",
     "User",
     "UserStatus",
 ]

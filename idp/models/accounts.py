@@ -110,3 +110,16 @@ class MailboxAccess(db.Model):
     )
 
     mailbox: Mapped[Mailbox] = relationship()
+
+
+class PasswordResetToken(db.Model):
+    """A single-use link to choose a new password, sent to the notification e-mail."""
+
+    __tablename__ = "password_reset_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

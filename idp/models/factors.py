@@ -67,3 +67,31 @@ class FailureCounter(db.Model):
     kind: Mapped[str] = mapped_column(String(16))
     failures: Mapped[int] = mapped_column(default=0)
     blocked_until: Mapped[datetime | None]
+
+
+class TotpCredential(db.Model):
+    """A person's authenticator app (Google Authenticator): its secret, encrypted at rest, and
+    the last time step accepted (a code works once)."""
+
+    __tablename__ = "totp_credentials"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), unique=True
+    )
+    encrypted_secret: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[datetime | None]
+    last_step: Mapped[int | None]
+
+
+class RecoveryCode(db.Model):
+    """A single-use recovery code, stored hashed, shown once when generated."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
