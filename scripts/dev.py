@@ -18,7 +18,12 @@ HOST = os.environ.get("HOST", "127.0.0.1")
 PORT = os.environ.get("PORT", "5000")
 
 
+def _stop(_signum, _frame):
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, _stop)  # stopped by a supervisor: stop the children too
     processes = [
         subprocess.Popen([str(BIN / "idp"), "mailcatcher", "--host", HOST]),
         subprocess.Popen([str(BIN / "idp"), "serve", "--host", HOST, "--port", PORT]),
