@@ -7,12 +7,10 @@ from ..errors import Conflict, NotFound, ValidationError
 from ..extensions import db
 from ..models import MailboxType, Role, User
 from ..models.base import utcnow
-from . import lockout, validation
+from . import lockout, password_policy, validation
 from .mailboxes import create_mailbox, grant_access
 from .organisations import get_organisation
 from .passwords import hash_password, needs_rehash, verify_password
-
-MIN_PASSWORD_LENGTH = 12
 
 
 def create_user(
@@ -49,7 +47,7 @@ def create_user(
         organisation_id=organisation.id if organisation else None,
     )
     if password is not None:
-        _set_password(user, password)
+        set_password(user, password)
     db.session.add(user)
     db.session.flush()
     create_mailbox(email, MailboxType.PER.value, user.name, organisation)
@@ -112,12 +110,8 @@ def check_password(email: str, password: str) -> User | None:
     return user
 
 
-def _set_password(user: User, password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError(
-            f"Le mot de passe doit contenir au moins {MIN_PASSWORD_LENGTH} caractères."
-        )
-    if len(password) > 1024:
-        raise ValidationError("Le mot de passe est trop long (1024 caractères au plus).")
+def set_password(user: User, password: str) -> None:
+    """Give ``user`` a new password after checking the policy (the caller commits)."""
+    password_policy.enforce(password, user.email)
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()

@@ -103,6 +103,17 @@ def end_session(sso: SsoSession, reason: str) -> None:
     session_ended.send(current_app._get_current_object(), sso=sso, reason=reason)
 
 
+def end_all_sessions(user_id: int, reason: str) -> int:
+    """End every live session of a person, each announced like any other end (clients get
+    back-channel logout); returns how many ended (the caller commits)."""
+    live = db.session.scalars(
+        db.select(SsoSession).where(SsoSession.user_id == user_id, SsoSession.ended_at.is_(None))
+    ).all()
+    for sso in live:
+        end_session(sso, reason)
+    return len(live)
+
+
 def forget_browser_session() -> None:
     """Drop this browser's link to its session (after the session was ended)."""
     session.pop(SESSION_SECRET_KEY, None)

@@ -1,0 +1,169 @@
+"""Forgotten password: a single-use link sent to the notification e-mail, then a new password.
+
+The link carries a 256-bit random token stored only as its SHA-256 digest, valid
+PASSWORD_RESET_TTL_SECONDS, consumed by one conditional UPDATE. A new link makes the older
+unused ones of the person worthless; a request less than RESEND_INTERVAL after the last link is
+ignored. The answer never tells whether the account exists: an unknown identifier costs the same
+token generation, hashing and database look-up; only the e-mail itself (sent synchronously to
+the SMTP server) is not imitated, so a request for a real account answers later by the time of
+one SMTP delivery (DELIVERY_TIMEOUT_SECONDS at most). Per-IP rate limits make that slow to
+exploit; a mail queue sending after the answer would remove it.
+
+A new password ends every session of the person and they are told by e-mail.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app, render_template
+from sqlalchemy import update
+
+from .. import audit
+from ..delivery.channel import Message
+from ..delivery.records import deliver
+from ..errors import IdpError
+from ..extensions import db
+from ..interaction.sessions import end_all_sessions
+from ..models import PasswordResetToken, User
+from ..models.base import utcnow
+from ..security import digest, new_secret
+from . import lockout, password_policy
+from .users import find_user, set_password
+
+RESEND_INTERVAL = timedelta(seconds=60)
+MISMATCH = "Les deux mots de passe saisis ne sont pas identiques."
+
+
+class LinkInvalid(IdpError):
+    """The link is unknown, already used, replaced by a newer one, or expired."""
+
+    def __init__(self):
+        super().__init__("Ce lien de changement de mot de passe n'est plus valable : il a déjà "
+                         "servi, a expiré ou a été remplacé par un lien plus récent.")
+
+
+def request_reset(identifier: str) -> None:
+    """Send a reset link to the notification e-mail of the account ``identifier``, if there is
+    one that may sign in; otherwise do the same work but send nothing (audited either way)."""
+    token = new_secret()
+    token_hash = digest(token)
+    user = find_user(identifier[:254])
+    reason = _reason_to_ignore(user)
+    if reason:
+        audit.record("password.reset_request_ignored", user_id=user.id if user else None,
+                     reason=reason)
+        db.session.commit()
+        return
+    now = utcnow()
+    db.session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None),
+               PasswordResetToken.expires_at > now)
+        .values(expires_at=now)
+    )
+    ttl = timedelta(seconds=current_app.config["PASSWORD_RESET_TTL_SECONDS"])
+    db.session.add(PasswordResetToken(user_id=user.id, token_hash=token_hash, created_at=now,
+                                      expires_at=now + ttl))
+    audit.record("password.reset_requested", user_id=user.id)
+    deliver(user, "email", _link_message(user, token))
+
+
+def pending_link(token: str) -> tuple[PasswordResetToken, User]:
+    """The unused, unexpired link ``token`` and its person, or LinkInvalid (audited)."""
+    link = db.session.scalar(
+        db.select(PasswordResetToken).where(PasswordResetToken.token_hash == digest(token))
+    )
+    user = db.session.get(User, link.user_id) if link else None
+    reason = ("unknown_link" if link is None else "used" if link.used_at
+              else "expired" if link.expires_at <= utcnow()
+              else "disabled" if not user.is_active else None)
+    if reason:
+        _audit_failure(user.id if user else None, reason)
+        raise LinkInvalid()
+    return link, user
+
+
+def reset_password(token: str, password: str, confirmation: str) -> User:
+    """Choose a new password through link ``token``: check the policy, use the link once, end
+    every session, forget password failures, tell the person. Raises LinkInvalid, or
+    PasswordRefused with every reason (nothing changes then)."""
+    link, user = pending_link(token)
+    problems = ([MISMATCH] if password != confirmation else []) + \
+        password_policy.password_problems(password, user.email)
+    if problems:
+        _audit_failure(user.id, "mismatch" if password != confirmation else "policy")
+        raise password_policy.PasswordRefused(problems)
+    if not _consume(link):
+        _audit_failure(user.id, "used")
+        raise LinkInvalid()
+    set_password(user, password)
+    lockout.reset(user.id, lockout.PASSWORD)
+    ended = end_all_sessions(user.id, "password_reset")
+    audit.record("password.reset_done", user_id=user.id, sessions_ended=ended)
+    db.session.commit()
+    deliver(user, "email", _changed_message(user))
+    return user
+
+
+def _reason_to_ignore(user: User | None) -> str | None:
+    """Why no link goes out for this request (None: send one)."""
+    if user is None:
+        return "unknown_user"
+    if not user.is_active:
+        return "disabled"
+    last = db.session.scalar(
+        db.select(db.func.max(PasswordResetToken.created_at))
+        .where(PasswordResetToken.user_id == user.id)
+    )
+    if last is not None and utcnow() - last < RESEND_INTERVAL:
+        return "too_soon"
+    return None
+
+
+def _consume(link: PasswordResetToken) -> bool:
+    """Mark the link used, if it still was usable (one conditional UPDATE)."""
+    now = utcnow()
+    return bool(db.session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.id == link.id, PasswordResetToken.used_at.is_(None),
+               PasswordResetToken.expires_at > now)
+        .values(used_at=now)
+    ).rowcount)
+
+
+def _audit_failure(user_id: int | None, reason: str) -> None:
+    audit.record("password.reset_failed", user_id=user_id, reason=reason)
+    db.session.commit()
+
+
+def _link_message(user: User, token: str) -> Message:
+    """The e-mail with the link, in French, plain text and HTML."""
+    path = current_app.url_map.bind("").build("password.reset", {"token": token})
+    context = {
+        "address": user.email,
+        "link": current_app.config["ISSUER"] + path,  # never the request's Host header
+        "minutes": current_app.config["PASSWORD_RESET_TTL_SECONDS"] // 60,
+        "signature": current_app.config["MAIL_SIGNATURE"],
+    }
+    return Message(
+        to=user.notification_email,
+        subject="Changement de votre mot de passe MSSanté",
+        text=render_template("mail/password_reset.txt", **context),
+        html=render_template("mail/password_reset.html", **context),
+    )
+
+
+def _changed_message(user: User) -> Message:
+    """The e-mail telling the person their password was changed."""
+    context = {
+        "address": user.email,
+        "support": current_app.config["SUPPORT_CONTACT"],
+        "signature": current_app.config["MAIL_SIGNATURE"],
+    }
+    return Message(
+        to=user.notification_email,
+        subject="Votre mot de passe MSSanté a été changé",
+        text=render_template("mail/password_changed.txt", **context),
+        html=render_template("mail/password_changed.html", **context),
+    )
