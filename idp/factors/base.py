@@ -24,6 +24,8 @@ class Factor(Protocol):
 
     def verify(self, user: User, challenge: OtpChallenge | None, code: str) -> Verdict: ...
 
+    def refusal(self, verdict: Verdict) -> str: ...
+
 
 @dataclass(frozen=True)
 class Choice:

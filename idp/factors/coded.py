@@ -8,8 +8,37 @@ from ..delivery.channel import Message
 from ..models import OtpChallenge, User
 from . import otp
 
+ENDED = {
+    "too_many_attempts": "Trop d'essais : ce code n'est plus valable. Demandez un nouveau code.",
+    "expired": "Ce code a expiré. Demandez un nouveau code.",
+    "superseded": "Un code plus récent a été demandé : ce code n'est plus valable.",
+}
 
-class CodeByEmail:
+
+class _SentCode:
+    """What the e-mail and SMS factors share: the challenge mechanism of ``otp``."""
+
+    name: str
+
+    def begin(self, user: User) -> OtpChallenge:
+        return otp.begin(user, self.name, self.compose)
+
+    def verify(self, user: User, challenge: OtpChallenge | None, code: str) -> otp.Verdict:
+        return otp.verify(challenge, code)
+
+    @staticmethod
+    def refusal(verdict: otp.Verdict) -> str:
+        """What to tell the person whose code was refused (French)."""
+        if verdict.reason == "wrong":
+            return f"Code incorrect. Il vous reste {verdict.attempts_left} essai(s)."
+        return ENDED.get(verdict.reason, "Ce code n'est plus valable. Demandez un nouveau code.")
+
+    @staticmethod
+    def compose(user: User, code: str) -> Message:
+        raise NotImplementedError
+
+
+class CodeByEmail(_SentCode):
     """A code sent to the person's notification e-mail (never to the MSSanté address)."""
 
     name = "email"
@@ -21,12 +50,6 @@ class CodeByEmail:
 
     def missing_help(self, user: User) -> str:
         return "Aucune adresse de notification : demandez à votre référent MSSanté de l'ajouter."
-
-    def begin(self, user: User) -> OtpChallenge:
-        return otp.begin(user, "email", self.compose)
-
-    def verify(self, user: User, challenge: OtpChallenge | None, code: str) -> otp.Verdict:
-        return otp.verify(challenge, code)
 
     @staticmethod
     def compose(user: User, code: str) -> Message:
@@ -41,7 +64,7 @@ class CodeByEmail:
         )
 
 
-class CodeBySms:
+class CodeBySms(_SentCode):
     """A code sent by SMS to the person's mobile number."""
 
     name = "sms"
@@ -53,12 +76,6 @@ class CodeBySms:
 
     def missing_help(self, user: User) -> str:
         return "Aucun numéro de mobile : demandez à votre référent MSSanté de l'ajouter."
-
-    def begin(self, user: User) -> OtpChallenge:
-        return otp.begin(user, "sms", self.compose)
-
-    def verify(self, user: User, challenge: OtpChallenge | None, code: str) -> otp.Verdict:
-        return otp.verify(challenge, code)
 
     @staticmethod
     def compose(user: User, code: str) -> Message:

@@ -44,6 +44,11 @@ class Verdict:
     reason: str = ""
     attempts_left: int = 0
 
+    @property
+    def ends_challenge(self) -> bool:
+        """True when no code will be accepted any more: a new code must be asked for."""
+        return not self.ok and self.reason not in ("wrong", "replayed", "clock_off")
+
 
 def code_digest(challenge_id: int, code: str) -> str:
     """Keyed hash of a code: a copy of the database does not reveal codes (10^6 are few)."""

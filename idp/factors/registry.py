@@ -1,4 +1,8 @@
-"""The factors the sign-in screen offers, in the order of the user guide."""
+"""The factors the sign-in screen offers, in the order of the user guide.
+
+Recovery codes are not one of them: they are the way out when the phone is lost, reached from
+the factor choice (``interaction.recovery_views``), never a value of the ``factor`` field.
+"""
 
 from __future__ import annotations
 

@@ -1,31 +1,168 @@
-"""Google Authenticator (TOTP). Nothing is sent: the app on the person's phone shows the code.
+"""Google Authenticator (TOTP, RFC 6238): SHA-1, 6 digits, 30-second steps, as the apps expect.
 
-Enrolment from the account page is not built yet, so no account has an authenticator: the
-factor is shown with what to do instead.
+A code is accepted for the current step or one step either side (a phone a few seconds off).
+Each step works once: the last step accepted is stored, and a step not after it is refused by
+the same conditional UPDATE that records it, so two processes cannot both accept one code. A
+code matching a step further away (up to CLOCK_OFF_STEPS) is refused with a message about the
+phone's clock rather than "wrong code", as warehouse does. The secret is stored encrypted
+(``secrets_at_rest``).
+
+The person enrols from the account page: ``start_enrolment`` keeps a new secret aside,
+``confirm`` turns it on with a first code, ``remove`` takes it away.
 """
 
 from __future__ import annotations
 
-from ..models import OtpChallenge, User
-from .otp import Verdict
+import hashlib
+import hmac
+import time
+
+import pyotp
+import segno
+from flask import current_app
+from sqlalchemy import delete, or_, update
+
+from .. import audit
+from ..extensions import db
+from ..models import OtpChallenge, TotpCredential, User
+from ..models.base import utcnow
+from . import secrets_at_rest
+from .otp import CODE_DIGITS, Verdict
+
+INTERVAL_SECONDS = 30
+DRIFT_STEPS = 1
+CLOCK_OFF_STEPS = 20  # ten minutes either way: beyond, a code is simply wrong
+
+REFUSALS = {
+    "wrong": "Code incorrect. Saisissez le code affiché par Google Authenticator.",
+    "replayed": "Ce code a déjà été utilisé. Attendez le code suivant de Google Authenticator.",
+    "clock_off": "Ce code ne correspond pas à l'heure actuelle : l'horloge de votre téléphone "
+                 "semble décalée. Réglez-la sur l'heure automatique (réseau), puis saisissez "
+                 "le nouveau code.",
+    "unavailable": "Google Authenticator ne peut pas être utilisé pour ce compte : activez-le "
+                   "depuis votre espace personnel après vous être connecté par Email ou SMS.",
+}
 
 
 class Authenticator:
-    """TOTP from an authenticator app (SHA-1, 6 digits, 30 s)."""
+    """TOTP from an authenticator app: nothing is sent, so ``begin`` starts no challenge."""
 
     name = "totp"
     label = "Google Authenticator"
     amr = ("otp",)
 
     def available(self, user: User) -> bool:
-        return False
+        return confirmed_credential(user) is not None
 
     def missing_help(self, user: User) -> str:
-        return ("Google Authenticator n'est pas activé pour ce compte : "
-                "choisissez Email ou SMS.")
+        return ("Google Authenticator n'est pas activé pour ce compte : connectez-vous par Email "
+                "ou SMS, puis activez-le depuis votre espace personnel.")
 
     def begin(self, user: User) -> OtpChallenge | None:
         return None
 
     def verify(self, user: User, challenge: OtpChallenge | None, code: str) -> Verdict:
+        credential = confirmed_credential(user)
+        verdict = check_code(credential, code) if credential else Verdict(False, "unavailable")
+        db.session.commit()
+        return verdict
+
+    @staticmethod
+    def refusal(verdict: Verdict) -> str:
+        """What to tell the person whose code was refused (French)."""
+        return REFUSALS.get(verdict.reason, REFUSALS["wrong"])
+
+
+def check_code(credential: TotpCredential, code: str, now: float | None = None) -> Verdict:
+    """Accept ``code`` once if it belongs to a step within the drift (the caller commits)."""
+    code = (code or "").strip().replace(" ", "")
+    if not (code.isascii() and code.isdigit() and len(code) == CODE_DIGITS):
+        return Verdict(False, "wrong")
+    try:
+        secret = secrets_at_rest.decrypt(credential.encrypted_secret)
+    except secrets_at_rest.InvalidToken:  # SECRET_KEY changed: the person must enrol again
         return Verdict(False, "unavailable")
+    step = _matching_step(secret, code, DRIFT_STEPS, now)
+    if step is None:
+        far = _matching_step(secret, code, CLOCK_OFF_STEPS, now)
+        return Verdict(False, "wrong" if far is None else "clock_off")
+    accepted = db.session.execute(
+        update(TotpCredential)
+        .where(TotpCredential.id == credential.id,
+               or_(TotpCredential.last_step.is_(None), TotpCredential.last_step < step))
+        .values(last_step=step)
+    ).rowcount
+    return Verdict(True) if accepted else Verdict(False, "replayed")
+
+
+def _matching_step(secret: str, code: str, reach: int, now: float | None) -> int | None:
+    """The time step within ``reach`` steps of now whose code is ``code``, nearest first."""
+    totp = pyotp.TOTP(secret, digits=CODE_DIGITS, digest=hashlib.sha1, interval=INTERVAL_SECONDS)
+    current = int((time.time() if now is None else now) // INTERVAL_SECONDS)
+    for offset in sorted(range(-reach, reach + 1), key=abs):
+        if hmac.compare_digest(totp.generate_otp(current + offset), code):
+            return current + offset
+    return None
+
+
+def credential_of(user: User) -> TotpCredential | None:
+    """The person's authenticator, confirmed or still being enrolled."""
+    return db.session.scalar(db.select(TotpCredential).where(TotpCredential.user_id == user.id))
+
+
+def confirmed_credential(user: User) -> TotpCredential | None:
+    """The person's authenticator once confirmed by a first code."""
+    credential = credential_of(user)
+    return credential if credential and credential.confirmed_at else None
+
+
+def start_enrolment(user: User) -> TotpCredential:
+    """Keep a new secret aside for the person (or the one already waiting for its first code)."""
+    credential = credential_of(user)
+    if credential is None:
+        credential = TotpCredential(user_id=user.id,
+                                    encrypted_secret=secrets_at_rest.encrypt(pyotp.random_base32()))
+        db.session.add(credential)
+        db.session.commit()
+    return credential
+
+
+def confirm(user: User, code: str) -> Verdict:
+    """Turn on the waiting authenticator when ``code`` is right; its step is then used."""
+    credential = credential_of(user)
+    if credential is None or credential.confirmed_at:
+        return Verdict(False, "unavailable")
+    verdict = check_code(credential, code)
+    if verdict.ok:
+        credential.confirmed_at = utcnow()
+        audit.record("totp.enabled", user_id=user.id)
+    db.session.commit()
+    return verdict
+
+
+def remove(user: User) -> bool:
+    """Take the person's authenticator away; False when there was none."""
+    removed = db.session.execute(
+        delete(TotpCredential).where(TotpCredential.user_id == user.id)
+    ).rowcount
+    if removed:
+        audit.record("totp.removed", user_id=user.id)
+    db.session.commit()
+    return bool(removed)
+
+
+def enrolment_secret(credential: TotpCredential) -> str:
+    """The secret to type by hand, in groups of four characters."""
+    secret = secrets_at_rest.decrypt(credential.encrypted_secret)
+    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+
+
+def enrolment_qr_svg(credential: TotpCredential, user: User) -> str:
+    """The otpauth:// URI as an inline SVG QR code (no script, no style: fits the CSP)."""
+    secret = secrets_at_rest.decrypt(credential.encrypted_secret)
+    uri = pyotp.TOTP(secret, digits=CODE_DIGITS, interval=INTERVAL_SECONDS).provisioning_uri(
+        name=user.email, issuer_name=current_app.config["TOTP_ISSUER_NAME"]
+    )
+    return segno.make(uri, error="m").svg_inline(
+        scale=5, dark="#000", light="#fff", title="QR code à scanner avec Google Authenticator"
+    )

@@ -1,0 +1,115 @@
+"""The account page and its actions: Google Authenticator enrolment and removal, recovery
+codes. Every view needs an SSO session of level ``mfa`` (``gate``); every action is a POST
+with its CSRF token, carried out by a service of ``idp.factors``."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+
+from ..delivery.masking import mask
+from ..factors import recovery, totp
+from . import gate
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+def mfa_required(view):
+    """Run ``view`` with the signed-in person, or send the browser through the sign-in."""
+    @wraps(view)
+    def wrapper(**kwargs):
+        user = gate.signed_in_user()
+        if user is None:
+            return gate.send_to_sign_in()
+        return view(user, **kwargs)
+    return wrapper
+
+
+def _page(template: str, **context):
+    response = current_app.make_response(render_template(
+        template, support=current_app.config["SUPPORT_CONTACT"], **context))
+    response.headers["Cache-Control"] = "no-store"  # secrets and personal data: never cached
+    return response
+
+
+@bp.get("")
+@mfa_required
+def overview(user):
+    credential = totp.credential_of(user)
+    return _page(
+        "account/overview.html",
+        user=user,
+        notification_email=mask(user.notification_email) if user.notification_email else None,
+        phone=mask(user.phone) if user.phone else None,
+        authenticator="active" if credential and credential.confirmed_at
+        else "pending" if credential else "off",
+        recovery_left=recovery.remaining(user),
+    )
+
+
+@bp.get("/callback")
+def callback():
+    if not gate.callback_state_ok():
+        return gate.forget_state(_page(
+            "error.html", title="Lien expiré",
+            message="Ce lien de connexion n'est plus valable. Ouvrez à nouveau votre espace "
+                    "personnel.")), 400
+    if request.args.get("error"):
+        return gate.forget_state(_page(
+            "error.html", title="Connexion annulée",
+            message="Vous n'êtes pas connecté : votre espace personnel reste fermé.")), 403
+    return gate.forget_state(redirect(url_for("account.overview")))
+
+
+@bp.post("/authenticator")
+@mfa_required
+def start_authenticator(user):
+    if totp.confirmed_credential(user) is None:
+        totp.start_enrolment(user)
+    return redirect(url_for("account.authenticator"))
+
+
+@bp.get("/authenticator")
+@mfa_required
+def authenticator(user):
+    return _enrolment_page(user)
+
+
+def _enrolment_page(user, error=None):
+    """The QR code and the secret of the authenticator waiting for its first code."""
+    credential = totp.credential_of(user)
+    if credential is None or credential.confirmed_at:
+        return redirect(url_for("account.overview"))
+    return _page(
+        "account/authenticator.html",
+        qr_svg=totp.enrolment_qr_svg(credential, user),
+        secret=totp.enrolment_secret(credential),
+        issuer=current_app.config["TOTP_ISSUER_NAME"],
+        account=user.email,
+        error=error,
+    )
+
+
+@bp.post("/authenticator/confirm")
+@mfa_required
+def confirm_authenticator(user):
+    verdict = totp.confirm(user, request.form.get("code", "")[:32])
+    if not verdict.ok:
+        return _enrolment_page(user, error=totp.Authenticator.refusal(verdict))
+    flash("Google Authenticator est activé : il vous sera proposé à la prochaine connexion.")
+    return redirect(url_for("account.overview"))
+
+
+@bp.post("/authenticator/remove")
+@mfa_required
+def remove_authenticator(user):
+    if totp.remove(user):
+        flash("Google Authenticator est désactivé pour ce compte.")
+    return redirect(url_for("account.overview"))
+
+
+@bp.post("/recovery-codes")
+@mfa_required
+def recovery_codes(user):
+    return _page("account/recovery_codes.html", codes=recovery.generate(user))

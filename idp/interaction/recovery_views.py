@@ -1,0 +1,59 @@
+"""Sign-in screens, second step without the phone: a recovery code instead of a factor.
+
+Reachable like the code screen, only after the first step passed in this browser for this
+request. A right unused code is burnt and signs in at ``mfa``; a wrong one counts against the
+same lockout counter as a wrong one-time code.
+
+The amr: RFC 8176 has no value for a static single-use code. It is not ``otp`` (nothing is
+generated per sign-in) nor ``kba`` (no personal questions); it is a second secret the person
+knows, written down in advance, i.e. a password: ``pwd`` (already there from the first step,
+kept once), plus ``mfa`` because two independent secrets were shown.
+"""
+
+from __future__ import annotations
+
+from flask import request
+
+from .. import audit
+from ..accounts import lockout
+from ..extensions import db
+from ..factors import recovery as recovery_codes
+from .factor_views import RETRY_LATER, _step
+from .flow import complete_authentication
+from .limits import failures_per_ip, per_ip, per_person
+from .screens import bp, page
+
+WRONG_CODE = "Code de secours incorrect ou déjà utilisé."
+
+
+@bp.get("/<uid>/recovery")
+def recovery(uid: str):
+    pending, client, _state, _user = _step(uid)
+    return _recovery_page(pending, client)
+
+
+@bp.post("/<uid>/recovery")
+@per_ip
+@failures_per_ip
+@per_person
+def check_recovery_code(uid: str):
+    pending, client, state, user = _step(uid)
+    blocked = lockout.seconds_blocked(user.id, lockout.CODE)
+    if blocked:
+        audit.record("login.code_blocked", user_id=user.id)
+        db.session.commit()
+        return _recovery_page(pending, client, RETRY_LATER.format(minutes=-(-blocked // 60)))
+    if recovery_codes.use(user, request.form.get("code", "")):
+        lockout.reset(user.id, lockout.CODE)
+        audit.record("login.recovery_code_used", user_id=user.id,
+                     remaining=recovery_codes.remaining(user))
+        db.session.commit()
+        return complete_authentication(pending, user, "mfa", [*state["amr"], "pwd", "mfa"])
+    lockout.record_failure(user.id, lockout.CODE)
+    audit.record("login.code_failed", user_id=user.id, factor="recovery", reason="wrong")
+    db.session.commit()
+    return _recovery_page(pending, client, WRONG_CODE)
+
+
+def _recovery_page(pending, client, error=None):
+    return page("interaction/recovery.html", pending=pending, client=client, error=error)
