@@ -1,5 +1,7 @@
 """Flask extensions, created unbound here and bound to the app in ``create_app``."""
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -24,3 +26,9 @@ db = SQLAlchemy(
 migrate = Migrate()
 mail = Mail()
 csrf = CSRFProtect()
+# Rate limits of the sign-in journey (interaction/limits.py), keyed by client IP (ProxyFix gives
+# the real one behind TRUSTED_PROXIES); no default limit, so protocol endpoints are not limited.
+# Its storage (REDIS_URL, or this process's memory) is chosen by the app bound last: one per
+# process. If Redis fails, counting goes on in memory rather than refusing sign-ins.
+limiter = Limiter(key_func=get_remote_address, headers_enabled=True,
+                  in_memory_fallback_enabled=True)

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from idp import create_app
-from idp.extensions import db
+from idp.extensions import db, limiter
 from idp.oidc.keys import key_ring
 
 from .helpers import Actors
@@ -68,6 +68,7 @@ def _clean_database(app, mail_catcher):
                 for table in tables:
                     connection.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - model table names
         key_ring(app).invalidate()
+        limiter.reset()  # rate-limit counters start at zero for every test
 
 
 @pytest.fixture

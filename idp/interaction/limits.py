@@ -1,0 +1,57 @@
+"""Rate limits of the sign-in journey (Flask-Limiter), with the numbers of the settings.
+
+Per IP address the limits are generous, because a hospital puts hundreds of people behind one
+address: every sign-in post counts against ``RATELIMIT_SIGNIN_PER_IP``, and only failed steps
+(a refused password, a wrong code) against ``RATELIMIT_FAILURES_PER_IP``. Per account they are
+tight (``RATELIMIT_SIGNIN_PER_ACCOUNT``) but short-lived, so an attacker can slow a person down
+for a minute and never lock them out. The account is the identifier typed, whether it exists or
+not, so the answer never tells which accounts exist. A refused post gets the 429 page of
+``errors`` with a Retry-After header.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, g, request, session
+
+from ..extensions import limiter
+from .flow import SECOND_FACTOR_KEY
+
+
+def _setting(name: str):
+    """The limit named ``name`` in the current app's settings, read at each request."""
+    return lambda: current_app.config[name]
+
+
+def typed_identifier() -> str:
+    """The account a password step is for: the identifier typed, as accounts are looked up."""
+    return "identifier:" + request.form.get("username", "")[:254].strip().lower()
+
+
+def second_factor_person() -> str:
+    """The account a second-factor step is for: the person who passed the password step."""
+    state = session.get(SECOND_FACTOR_KEY)
+    user_id = state.get("user_id") if isinstance(state, dict) else None
+    return f"person:{user_id}"  # without a first step the view answers "expired" anyway
+
+
+def note_failed_step() -> None:
+    """Count this request against the failures-per-address limit (a step that failed)."""
+    g.sign_in_step_failed = True
+
+
+def step_failed(_response) -> bool:
+    """Whether this request's sign-in step failed (it then counts against the failure limit)."""
+    return g.get("sign_in_step_failed", False)
+
+
+#: Every sign-in post from one IP address (password, factor choice, code, new code).
+per_ip = limiter.shared_limit(_setting("RATELIMIT_SIGNIN_PER_IP"), scope="sign-in")
+#: Failed steps from one IP address (password and code steps).
+failures_per_ip = limiter.shared_limit(_setting("RATELIMIT_FAILURES_PER_IP"),
+                                       scope="sign-in-failures", deduct_when=step_failed)
+#: Password steps for one identifier, from any address.
+per_identifier = limiter.limit(_setting("RATELIMIT_SIGNIN_PER_ACCOUNT"),
+                               key_func=typed_identifier)
+#: Second-factor posts for one person, from any address.
+per_person = limiter.shared_limit(_setting("RATELIMIT_SIGNIN_PER_ACCOUNT"),
+                                  scope="second-factor", key_func=second_factor_person)
