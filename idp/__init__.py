@@ -11,13 +11,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .extensions import csrf, db, mail, migrate
+from . import csp
+from .extensions import csrf, db, limiter, mail, migrate
 from .settings import PROJECT_ROOT, is_development, load_settings
-
-CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -46,9 +42,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     app.config["MAIL_SUPPRESS_SEND"] = False  # tests and development use the mail catcher
     mail.init_app(app)
+    app.config["RATELIMIT_STORAGE_URI"] = settings["REDIS_URL"] or "memory://"
+    limiter.init_app(app)
 
+    from .account.views import bp as account_bp
     from .errors import register_error_handlers
-    from .interaction import factor_views, views  # noqa: F401 - they add their routes
+    from .interaction import factor_views, recovery_views, views  # noqa: F401 - they add routes
+    from .interaction.password_views import bp as password_bp
     from .interaction.screens import bp as interaction_bp
     from .oidc.server import init_server
     from .oidc.views import bp as oidc_bp
@@ -57,6 +57,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.exempt(oidc_bp)  # protocol endpoints: clients authenticate, or state/PKCE protect
     app.register_blueprint(oidc_bp)
     app.register_blueprint(interaction_bp)
+    app.register_blueprint(account_bp)
+    app.register_blueprint(password_bp)
     register_error_handlers(app)
 
     @app.errorhandler(CSRFError)
@@ -78,7 +80,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @app.after_request
     def security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Content-Security-Policy", csp.policy())
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         if not is_development(app.config):

@@ -56,6 +56,17 @@ def _error_page(status: int, title: str, message: str, headers: dict[str, str] |
     )
 
 
+def sign_in_error_page(error: str, description: str | None = None):
+    """The 400 page of a sign-in or logout request that cannot go on (never a redirect):
+    ``error`` is the OAuth error code, or "expired" for a request that is over."""
+    return render_template(
+        "oidc/authorize_error.html",
+        error=error,
+        description=description,
+        support=current_app.config["SUPPORT_CONTACT"],
+    ), 400
+
+
 def register_error_handlers(app: Flask) -> None:
     """Answer every HTTP error with a clear page and never leak a traceback."""
 

@@ -15,14 +15,10 @@ from ..factors import otp
 from ..factors.registry import DEFAULT_FACTOR, FACTORS, choices_for
 from ..models import AuthorizationRequest, Client, User
 from .flow import complete_authentication, second_factor_state, update_second_factor_state
+from .limits import failures_per_ip, note_failed_step, per_ip, per_person
 from .screens import bp, expired, page, pending_request
 
 RETRY_LATER = "Trop de codes erronés. Réessayez dans {minutes} minute(s)."
-ENDED = {
-    "too_many_attempts": "Trop d'essais : ce code n'est plus valable. Demandez un nouveau code.",
-    "expired": "Ce code a expiré. Demandez un nouveau code.",
-    "superseded": "Un code plus récent a été demandé : ce code n'est plus valable.",
-}
 
 
 def factor_page(pending: AuthorizationRequest, client: Client, user: User, error=None,
@@ -30,7 +26,7 @@ def factor_page(pending: AuthorizationRequest, client: Client, user: User, error
     """The choice of second factor, each with what to do when the person lacks it."""
     return page(
         "interaction/factor.html",
-        uid=pending.uid,
+        pending=pending,
         client=client,
         choices=choices_for(user),
         chosen=chosen or DEFAULT_FACTOR,
@@ -70,6 +66,8 @@ def factor_choice(uid: str):
 
 
 @bp.post("/<uid>/factor")
+@per_ip
+@per_person
 def choose_factor(uid: str):
     pending, client, _state, user = _step(uid)
     return begin_factor(pending, client, user, request.form.get("factor") or DEFAULT_FACTOR)
@@ -84,6 +82,9 @@ def code(uid: str):
 
 
 @bp.post("/<uid>/code")
+@per_ip
+@failures_per_ip
+@per_person
 def check_code(uid: str):
     pending, client, state, user = _step(uid)
     factor = FACTORS.get(state.get("factor"))
@@ -91,6 +92,7 @@ def check_code(uid: str):
         return factor_page(pending, client, user)
     blocked = lockout.seconds_blocked(user.id, lockout.CODE)
     if blocked:
+        note_failed_step()
         audit.record("login.code_blocked", user_id=user.id)
         db.session.commit()
         return _code_page(pending, client, state, RETRY_LATER.format(minutes=-(-blocked // 60)))
@@ -102,17 +104,19 @@ def check_code(uid: str):
         db.session.commit()
         return complete_authentication(pending, user, "mfa",
                                        [*state["amr"], *factor.amr, "mfa"])
+    note_failed_step()
     lockout.record_failure(user.id, lockout.CODE)
     audit.record("login.code_failed", user_id=user.id, factor=factor.name, reason=verdict.reason)
     db.session.commit()
-    if verdict.reason == "wrong":
-        return _code_page(pending, client, state,
-                          f"Code incorrect. Il vous reste {verdict.attempts_left} essai(s).")
-    return factor_page(pending, client, user, chosen=factor.name,
-                       error=ENDED.get(verdict.reason, "Ce code n'est plus valable."))
+    if verdict.ends_challenge and state.get("challenge") is not None:
+        return factor_page(pending, client, user, chosen=factor.name,
+                           error=factor.refusal(verdict))
+    return _code_page(pending, client, state, factor.refusal(verdict))
 
 
 @bp.post("/<uid>/resend")
+@per_ip
+@per_person
 def resend(uid: str):
     pending, client, state, user = _step(uid)
     factor = FACTORS.get(state.get("factor"))
@@ -130,7 +134,7 @@ def _code_page(pending, client, state, error=None, notice=None):
     factor = FACTORS[state["factor"]]
     return page(
         "interaction/code.html",
-        uid=pending.uid,
+        pending=pending,
         client=client,
         factor=factor,
         can_resend=state.get("challenge") is not None,

@@ -7,6 +7,8 @@ from typing import NoReturn
 
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, url_for
 
+from .. import csp
+from ..errors import sign_in_error_page
 from ..extensions import db
 from ..models import AuthorizationRequest, Client
 from . import requests as pending_requests
@@ -16,12 +18,7 @@ bp = Blueprint("interaction", __name__, url_prefix="/interaction")
 
 def expired() -> NoReturn:
     """Stop with the page telling the person to go back to the app and start again."""
-    abort(make_response(render_template(
-        "oidc/authorize_error.html",
-        error="expired",
-        description=None,
-        support=current_app.config["SUPPORT_CONTACT"],
-    ), 400))
+    abort(make_response(sign_in_error_page("expired")))
 
 
 def pending_request(uid: str) -> tuple[AuthorizationRequest, Client]:
@@ -43,6 +40,13 @@ def param(pending: AuthorizationRequest, name: str) -> str:
     return (pending.params.get(name) or [""])[0]
 
 
-def page(template: str, **context):
-    """Render a sign-in screen with the support contact line."""
-    return render_template(template, support=current_app.config["SUPPORT_CONTACT"], **context)
+def page(template: str, pending: AuthorizationRequest | None = None, **context):
+    """Render a sign-in screen with the support contact line; the screen of a pending request
+    may lead, once signed in, to that request's client."""
+    response = make_response(render_template(
+        template, support=current_app.config["SUPPORT_CONTACT"],
+        uid=pending.uid if pending else None, **context,
+    ))
+    response.headers["Content-Security-Policy"] = csp.policy(param(pending, "redirect_uri")) \
+        if pending else csp.policy()
+    return response

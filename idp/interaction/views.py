@@ -15,6 +15,7 @@ from ..models.base import utcnow
 from . import requests as pending_requests
 from .factor_views import begin_factor, factor_page
 from .flow import await_second_factor, complete_authentication
+from .limits import failures_per_ip, note_failed_step, per_identifier, per_ip
 from .screens import back_to_protocol, bp, expired, page, param, pending_request
 from .sessions import current_session
 
@@ -44,11 +45,15 @@ def start(uid: str):
 
 
 @bp.post("/<uid>/login")
+@per_ip
+@failures_per_ip
+@per_identifier
 def login(uid: str):
     pending, client = pending_request(uid)
     username = request.form.get("username", "")[:254]
     user = check_password(username, request.form.get("password", ""))
     if user is None:
+        note_failed_step()
         return _login_page(pending, client, username=username, error=LOGIN_FAILED,
                            factor=request.form.get("factor"))
     if pending.required_acr == "pwd":
@@ -95,7 +100,7 @@ def cancel(uid: str):
 def _login_page(pending, client, username="", error=None, factor=None):
     return page(
         "interaction/login.html",
-        uid=pending.uid,
+        pending=pending,
         client=client,
         username=username,
         error=error,
@@ -108,7 +113,7 @@ def _consent_page(pending, client):
     scopes = scope_to_list(client.get_allowed_scope(param(pending, "scope")))
     return page(
         "interaction/consent.html",
-        uid=pending.uid,
+        pending=pending,
         client=client,
         scopes=[SCOPE_LABELS.get(s, s) for s in scopes],
     )

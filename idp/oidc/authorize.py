@@ -17,13 +17,14 @@ from authlib.oidc.core.errors import (
     RequestNotSupportedError,
     RequestURINotSupportedError,
 )
-from flask import current_app, redirect, render_template, url_for
+from flask import current_app, redirect, url_for
 from flask import request as flask_request
 from joserfc import jwt
 from joserfc.errors import JoseError
 from werkzeug.datastructures import MultiDict
 
 from .. import audit
+from ..errors import sign_in_error_page
 from ..interaction import requests as pending_requests
 from ..interaction import sessions
 from ..models import AuthorizationCode, AuthorizationRequest
@@ -118,12 +119,7 @@ def error_response(error: OAuth2Error, response_mode: str | None):
 
 
 def _error_page(error: OAuth2Error):
-    return render_template(
-        "oidc/authorize_error.html",
-        error=error.error,
-        description=error.description,
-        support=current_app.config["SUPPORT_CONTACT"],
-    ), 400
+    return sign_in_error_page(error.error, error.description)
 
 
 def _check_values(params: dict[str, list[str]]) -> None:

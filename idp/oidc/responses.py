@@ -6,10 +6,10 @@ to several providers cannot be tricked into sending a code to the wrong one.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from authlib.common.urls import add_params_to_uri
 from flask import current_app, render_template
+
+from .. import csp
 
 RESPONSE_MODES = ("query", "form_post")
 
@@ -18,16 +18,11 @@ def authorization_redirect(redirect_uri: str, params: list[tuple[str, str]], res
     """(status, body, headers) delivering ``params`` to the client in its response mode."""
     params = [*params, ("iss", current_app.config["ISSUER"])]
     if response_mode == "form_post":
-        target = urlsplit(redirect_uri)
         body = render_template("oidc/form_post.html", action=redirect_uri, params=params)
-        csp = (
-            "default-src 'none'; script-src 'self'; style-src 'self'; "
-            f"form-action {target.scheme}://{target.netloc}; frame-ancestors 'none'"
-        )
         return 200, body, [
             ("Content-Type", "text/html; charset=utf-8"),
             ("Cache-Control", "no-store"),
-            ("Content-Security-Policy", csp),
+            ("Content-Security-Policy", csp.policy(redirect_uri)),
         ]
     return 302, "", [("Location", add_params_to_uri(redirect_uri, params))]
 

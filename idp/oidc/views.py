@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Request
 from authlib.oauth2 import OAuth2Error
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError as CsrfInvalid
 
+from .. import csp
+from ..errors import sign_in_error_page
 from ..interaction import requests as pending_requests
 from . import keys
 from .authorize import authorize as decide
@@ -45,12 +47,7 @@ def authorize():
 def resume(uid: str):
     pending = pending_requests.load(uid)
     if pending is None:
-        return render_template(
-            "oidc/authorize_error.html",
-            error="expired",
-            description=None,
-            support=current_app.config["SUPPORT_CONTACT"],
-        ), 400
+        return sign_in_error_page("expired")
     if pending.error:
         return resume_with_error(pending)
     return decide(stored_request(pending.params), pending.params, pending)
@@ -90,18 +87,15 @@ def end_session():
     try:
         logout_request = server.validate_endpoint_request("end_session")
     except OAuth2Error as error:
-        return render_template(
-            "oidc/authorize_error.html",
-            error=error.error,
-            description=error.description,
-            support=current_app.config["SUPPORT_CONTACT"],
-        ), 400
+        return sign_in_error_page(error.error, error.description)
     if logout_request.needs_confirmation and not _confirmed():
-        return render_template(
-            "oidc/logout_confirm.html",
-            client=logout_request.client,
-            params=request.values.to_dict(),
-        )
+        client = logout_request.client
+        response = make_response(render_template(
+            "oidc/logout_confirm.html", client=client, params=request.values.to_dict()
+        ))
+        targets = client.post_logout_redirect_uris if client else []
+        response.headers["Content-Security-Policy"] = csp.policy(*targets)
+        return response
     return server.create_endpoint_response("end_session", logout_request) or render_template(
         "oidc/logged_out.html"
     )

@@ -152,7 +152,7 @@ def test_response_mode_form_post_posts_code_state_and_issuer_to_the_app(client, 
     assert actors.redeem(client, rp, posted["code"]).status_code == 200
     assert "form_post.js" in page.text
     csp = page.headers["Content-Security-Policy"]
-    assert "form-action https://rp.example.org;" in csp and "frame-ancestors 'none'" in csp
+    assert "form-action 'self' https://rp.example.org;" in csp and "frame-ancestors 'none'" in csp
     assert page.headers["Cache-Control"] == "no-store"
 
 

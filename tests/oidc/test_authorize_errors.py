@@ -230,7 +230,7 @@ def test_errors_in_form_post_mode_are_posted_with_state_and_issuer(client, actor
     for name, value in (("error", "login_required"), ("state", params["state"]),
                         ("iss", ISSUER)):
         assert f'name="{name}" value="{value}"' in page.text
-    assert "form-action https://rp.example.org" in page.headers["Content-Security-Policy"]
+    assert "form-action 'self' https://rp.example.org;" in page.headers["Content-Security-Policy"]
 
 
 def test_the_error_page_cannot_be_framed(client):

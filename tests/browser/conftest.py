@@ -1,0 +1,122 @@
+"""Fixtures for the tests in a real browser: the provider served over HTTP on a free port (same
+database and mail catcher as the session ``app``, issuer set to its own URL), Debian's Chromium
+driven by Playwright, and the screenshots folder.
+
+The relying party is a tiny HTTP server on another free port whose every page says the person
+is signed in: only the client's callback is stood in for, every page of the provider is real.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from idp import create_app
+from idp.extensions import db
+
+from ..conftest import TEST_SETTINGS
+from ..delivery_servers import HOST, free_port
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--no-first-run"]
+PSC_CLIENT_ID = "psc-test-client"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+CALLBACK_PAGE = "<!doctype html><title>Webmail</title><p>Connecté au webmail.</p>".encode()
+
+
+@pytest.fixture(scope="session")
+def live_server(app, mail_catcher) -> Iterator[str]:
+    """The provider's base URL, served by werkzeug in a thread for the whole run, with Pro Santé
+    Connect configured so the screen is the whole screen of the user guide."""
+    port = free_port()
+    url = f"http://{HOST}:{port}"
+    served = create_app({**TEST_SETTINGS, "ISSUER": url, "PSC_CLIENT_ID": PSC_CLIENT_ID,
+                         "DATABASE_URL": app.config["DATABASE_URL"], **mail_catcher.settings})
+    server = make_server(HOST, port, served, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield url
+    server.shutdown()
+    thread.join()
+    with served.app_context():
+        db.engine.dispose()
+
+
+class _WebmailCallback(BaseHTTPRequestHandler):
+    """Answers every GET with the signed-in page."""
+
+    def do_GET(self):  # noqa: N802 - the name http.server calls
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(CALLBACK_PAGE)))
+        self.end_headers()
+        self.wfile.write(CALLBACK_PAGE)
+
+    def log_message(self, *_args):
+        """Keep the test output quiet."""
+
+
+@pytest.fixture(scope="session")
+def webmail_callback() -> Iterator[str]:
+    """The redirect URI of the stand-in webmail, served for the whole run."""
+    server = ThreadingHTTPServer((HOST, free_port()), _WebmailCallback)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://{HOST}:{server.server_address[1]}/callback"
+    server.shutdown()
+    thread.join()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium, started once; the tests are skipped where it is not installed."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"browser tests need Debian's Chromium at {CHROMIUM} (.ci/run installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def open_browser(chromium, javascript: bool = True):
+    """A fresh browser profile: no cookie, a laptop's screen, French."""
+    return chromium.new_context(java_script_enabled=javascript, locale="fr-FR",
+                                viewport={"width": 1024, "height": 760})
+
+
+@pytest.fixture
+def browser(chromium):
+    """A page in a fresh profile with JavaScript."""
+    context = open_browser(chromium)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def browser_without_javascript(chromium):
+    """A page in a fresh profile with JavaScript turned off."""
+    context = open_browser(chromium, javascript=False)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshot():
+    """Save a full-page screenshot as tests/artifacts/<name>.png."""
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    def save(page, name: str) -> Path:
+        path = ARTIFACTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return save
