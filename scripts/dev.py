@@ -43,7 +43,7 @@ def main() -> int:
     finally:
         for process in processes:
             if process.poll() is None:
-                process.send_signal(signal.SIGINT)
+                process.terminate()  # SIGTERM: both stop cleanly, even where SIGINT is ignored
         for process in processes:
             try:
                 process.wait(timeout=10)
