@@ -15,6 +15,7 @@ from idp.extensions import db
 from idp.models import Delivery, OtpChallenge, SsoSession
 from idp.models.base import utcnow
 
+from ..delivery_servers import app_settings
 from .second_factor_journey import (
     ALICE,
     ALICE_NOTIFICATIONS,
@@ -252,3 +253,29 @@ def test_repeated_wrong_codes_delay_the_code_step_but_not_the_password(client, a
     assert "Trop de codes erronés. Réessayez dans" in shown(blocked)
     fresh, _ = start(client, actors, rp)
     assert password_step(client, fresh).status_code == 302  # the password still works
+
+
+def test_max_age_asks_for_the_password_and_the_code_again(client, actors, rp, mail_catcher):
+    page, _ = start(client, actors, rp)
+    screen = code_page(client, password_step(client, page))
+    finish(client, type_code(client, screen, latest_code(mail_catcher)), rp)
+    again, verifier = start(client, actors, rp, max_age="0")
+    assert 'name="password"' in again.text  # everything again, not only the code
+    screen = code_page(client, password_step(client, again))
+    query = finish(client, type_code(client, screen, latest_code(mail_catcher)), rp)
+    assert id_token_of(client, actors, rp, query, verifier)["acr"] == "mfa"
+
+
+def test_an_smtp_server_down_is_explained_and_another_factor_can_be_chosen(client, app, actors,
+                                                                           rp, mail_catcher,
+                                                                           unused_port):
+    page, _ = start(client, actors, rp)
+    with app_settings(app, MAIL_PORT=unused_port):
+        response = password_step(client, page, "email")
+    assert response.status_code == 200
+    assert "L'envoi du code par e-mail a échoué" in shown(response)
+    with app.app_context():
+        record = db.session.scalar(db.select(Delivery))
+        assert record.status == "failed" and record.reason
+    screen = code_page(client, post_form(client, response, "/factor", factor="sms"))
+    finish(client, type_code(client, screen, latest_code(mail_catcher, "sms")), rp)
