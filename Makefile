@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint clean
+.PHONY: run test lint translations clean
 
 $(BIN)/idp: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,15 @@ test: $(BIN)/idp
 
 lint: $(BIN)/idp
 	$(BIN)/ruff check idp tests
+
+# After changing a marked string: extract it, merge it into the English catalog (translate the
+# new or fuzzy entries of idp/translations/en/LC_MESSAGES/messages.po), then compile the .mo.
+translations: $(BIN)/idp
+	$(BIN)/pybabel extract -F babel.cfg -k _l --project mssante-idp --version 0.1.0 \
+		-o idp/translations/messages.pot .
+	$(BIN)/pybabel update -i idp/translations/messages.pot -d idp/translations -l en \
+		--width 100 --no-fuzzy-matching
+	$(BIN)/pybabel compile -d idp/translations
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, abort, render_template, request
+from flask_babel import gettext
+from flask_babel import refresh as refresh_locale
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import csp
-from .extensions import csrf, db, limiter, mail, migrate
+from .extensions import babel, csrf, db, limiter, mail, migrate
+from .i18n import DEFAULT as DEFAULT_LOCALE
+from .i18n import select_locale, template_context
 from .settings import PROJECT_ROOT, is_development, load_settings
+
+PACKAGE_ROOT = Path(__file__).resolve().parent
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -44,6 +51,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     mail.init_app(app)
     app.config["RATELIMIT_STORAGE_URI"] = settings["REDIS_URL"] or "memory://"
     limiter.init_app(app)
+    app.config["BABEL_DEFAULT_LOCALE"] = DEFAULT_LOCALE
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PACKAGE_ROOT / "translations")
+    babel.init_app(app, locale_selector=select_locale)
+    app.context_processor(template_context)
+    # Each request chooses its own locale, even under an application context that outlives it.
+    app.before_request(refresh_locale)
 
     from .account.views import bp as account_bp
     from .errors import register_error_handlers
@@ -65,8 +78,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     def csrf_error(_error):
         return render_template(
             "error.html",
-            title="Session expirée",
-            message="Le formulaire a expiré. Rechargez la page et recommencez.",
+            title=gettext("Session expirée"),
+            message=gettext("Le formulaire a expiré. Rechargez la page et recommencez."),
             support=app.config["SUPPORT_CONTACT"],
         ), 400
 

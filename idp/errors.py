@@ -2,12 +2,14 @@
 
 Domain services raise ``IdpError`` subclasses with a message for people (French); views and the
 CLI show that message. HTTP errors get a small page, or JSON for API-style clients; an
-unexpected error is logged and answered with a generic 500 page that reveals nothing.
+unexpected error is logged and answered with a generic 500 page that reveals nothing. Page
+titles and messages are French source text, shown in English when asked for (``i18n``).
 """
 
 from __future__ import annotations
 
 from flask import Flask, current_app, render_template, request
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -40,15 +42,16 @@ def _wants_json() -> bool:
 
 
 def _error_page(status: int, title: str, message: str, headers: dict[str, str] | None = None):
-    """The French page, or for JSON clients a stable code (``not_found``) and the message."""
+    """The page (French, or English on request), or for JSON clients a stable code
+    (``not_found``) and the message."""
     if _wants_json():
         code = HTTP_STATUS_CODES.get(status, "error").lower().replace(" ", "_")
-        return {"error": code, "error_description": message}, status, headers or {}
+        return {"error": code, "error_description": str(message)}, status, headers or {}
     return (
         render_template(
             "error.html",
-            title=title,
-            message=message,
+            title=str(title),  # lazy strings count as markup: make them text to escape them
+            message=str(message),
             support=current_app.config["SUPPORT_CONTACT"],
         ),
         status,
@@ -76,7 +79,7 @@ def register_error_handlers(app: Flask) -> None:
         # Keep what the error says in headers (Allow on 405, Retry-After...), not its body type.
         headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
         return _error_page(
-            status, TITLES.get(status, "Erreur"), MESSAGES.get(status, MESSAGES[400]), headers
+            status, TITLES.get(status, _l("Erreur")), MESSAGES.get(status, MESSAGES[400]), headers
         )
 
     @app.errorhandler(Exception)
@@ -86,22 +89,22 @@ def register_error_handlers(app: Flask) -> None:
 
 
 TITLES = {
-    400: "Requête invalide",
-    401: "Authentification requise",
-    403: "Accès refusé",
-    404: "Page introuvable",
-    405: "Méthode non autorisée",
-    413: "Requête trop volumineuse",
-    429: "Trop de tentatives",
-    500: "Erreur interne",
+    400: _l("Requête invalide"),
+    401: _l("Authentification requise"),
+    403: _l("Accès refusé"),
+    404: _l("Page introuvable"),
+    405: _l("Méthode non autorisée"),
+    413: _l("Requête trop volumineuse"),
+    429: _l("Trop de tentatives"),
+    500: _l("Erreur interne"),
 }
 MESSAGES = {
-    400: "La requête est invalide.",
-    401: "Authentification requise.",
-    403: "Accès refusé.",
-    404: "Cette page n'existe pas.",
-    405: "Méthode non autorisée.",
-    413: "La requête est trop volumineuse.",
-    429: "Trop de tentatives. Veuillez patienter avant de réessayer.",
-    500: "Une erreur inattendue s'est produite. Veuillez réessayer plus tard.",
+    400: _l("La requête est invalide."),
+    401: _l("Authentification requise."),
+    403: _l("Accès refusé."),
+    404: _l("Cette page n'existe pas."),
+    405: _l("Méthode non autorisée."),
+    413: _l("La requête est trop volumineuse."),
+    429: _l("Trop de tentatives. Veuillez patienter avant de réessayer."),
+    500: _l("Une erreur inattendue s'est produite. Veuillez réessayer plus tard."),
 }

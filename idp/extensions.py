@@ -1,5 +1,6 @@
 """Flask extensions, created unbound here and bound to the app in ``create_app``."""
 
+from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_mail import Mail
@@ -26,6 +27,8 @@ db = SQLAlchemy(
 migrate = Migrate()
 mail = Mail()
 csrf = CSRFProtect()
+# French first, English through ui_locales and Accept-Language (idp/i18n.py).
+babel = Babel()
 # Rate limits of the sign-in journey (interaction/limits.py), keyed by client IP (ProxyFix gives
 # the real one behind TRUSTED_PROXIES); no default limit, so protocol endpoints are not limited.
 # Its storage (REDIS_URL, or this process's memory) is chosen by the app bound last: one per

@@ -7,6 +7,7 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from ..delivery.masking import mask
 from ..factors import recovery, totp
@@ -52,13 +53,13 @@ def overview(user):
 def callback():
     if not gate.callback_state_ok():
         return gate.forget_state(_page(
-            "error.html", title="Lien expiré",
-            message="Ce lien de connexion n'est plus valable. Ouvrez à nouveau votre espace "
-                    "personnel.")), 400
+            "error.html", title=gettext("Lien expiré"),
+            message=gettext("Ce lien de connexion n'est plus valable. Ouvrez à nouveau votre "
+                            "espace personnel."))), 400
     if request.args.get("error"):
         return gate.forget_state(_page(
-            "error.html", title="Connexion annulée",
-            message="Vous n'êtes pas connecté : votre espace personnel reste fermé.")), 403
+            "error.html", title=gettext("Connexion annulée"),
+            message=gettext("Vous n'êtes pas connecté : votre espace personnel reste fermé."))), 403
     return gate.forget_state(redirect(url_for("account.overview")))
 
 
@@ -97,7 +98,8 @@ def confirm_authenticator(user):
     verdict = totp.confirm(user, request.form.get("code", "")[:32])
     if not verdict.ok:
         return _enrolment_page(user, error=totp.Authenticator.refusal(verdict))
-    flash("Google Authenticator est activé : il vous sera proposé à la prochaine connexion.")
+    flash(gettext("Google Authenticator est activé : il vous sera proposé à la prochaine "
+                  "connexion."))
     return redirect(url_for("account.overview"))
 
 
@@ -105,7 +107,7 @@ def confirm_authenticator(user):
 @mfa_required
 def remove_authenticator(user):
     if totp.remove(user):
-        flash("Google Authenticator est désactivé pour ce compte.")
+        flash(gettext("Google Authenticator est désactivé pour ce compte."))
     return redirect(url_for("account.overview"))
 
 

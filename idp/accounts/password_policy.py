@@ -8,6 +8,7 @@ from functools import cache
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext
 
 from ..errors import ValidationError
 from .passwords import MAX_PASSWORD_LENGTH
@@ -34,17 +35,19 @@ def password_problems(password: str, identifier: str) -> list[str]:
     """Why ``password`` may not be chosen by the account ``identifier`` (empty when it may)."""
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(password) < minimum:
-        return [f"Le mot de passe doit contenir au moins {minimum} caractères."]
+        return [gettext("Le mot de passe doit contenir au moins %(minimum)s caractères.",
+                        minimum=minimum)]
     if len(password) > MAX_PASSWORD_LENGTH:
-        return [f"Le mot de passe est trop long ({MAX_PASSWORD_LENGTH} caractères au plus)."]
+        return [gettext("Le mot de passe est trop long (%(maximum)s caractères au plus).",
+                        maximum=MAX_PASSWORD_LENGTH)]
     problems = []
     lowered = password.lower()
     if lowered in breached_passwords():
-        problems.append("Ce mot de passe figure dans une liste de mots de passe divulgués ou trop "
-                        "courants : choisissez-en un autre.")
+        problems.append(gettext("Ce mot de passe figure dans une liste de mots de passe "
+                                "divulgués ou trop courants : choisissez-en un autre."))
     identifier = identifier.strip().lower()
     if any(part and part in lowered for part in (identifier, identifier.split("@")[0])):
-        problems.append("Le mot de passe ne doit pas contenir votre identifiant.")
+        problems.append(gettext("Le mot de passe ne doit pas contenir votre identifiant."))
     return problems
 
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app, render_template
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
 from .. import audit
@@ -32,15 +34,16 @@ from . import lockout, password_policy
 from .users import find_user, set_password
 
 RESEND_INTERVAL = timedelta(seconds=60)
-MISMATCH = "Les deux mots de passe saisis ne sont pas identiques."
+MISMATCH = _l("Les deux mots de passe saisis ne sont pas identiques.")
 
 
 class LinkInvalid(IdpError):
     """The link is unknown, already used, replaced by a newer one, or expired."""
 
     def __init__(self):
-        super().__init__("Ce lien de changement de mot de passe n'est plus valable : il a déjà "
-                         "servi, a expiré ou a été remplacé par un lien plus récent.")
+        super().__init__(gettext("Ce lien de changement de mot de passe n'est plus valable : il "
+                                 "a déjà servi, a expiré ou a été remplacé par un lien plus "
+                                 "récent."))
 
 
 def request_reset(identifier: str) -> None:
@@ -89,7 +92,7 @@ def reset_password(token: str, password: str, confirmation: str) -> User:
     every session, forget password failures, tell the person. Raises LinkInvalid, or
     PasswordRefused with every reason (nothing changes then)."""
     link, user = pending_link(token)
-    problems = ([MISMATCH] if password != confirmation else []) + \
+    problems = ([str(MISMATCH)] if password != confirmation else []) + \
         password_policy.password_problems(password, user.email)
     if problems:
         _audit_failure(user.id, "mismatch" if password != confirmation else "policy")
@@ -138,7 +141,7 @@ def _audit_failure(user_id: int | None, reason: str) -> None:
 
 
 def _link_message(user: User, token: str) -> Message:
-    """The e-mail with the link, in French, plain text and HTML."""
+    """The e-mail with the link, in the person's language, plain text and HTML."""
     path = current_app.url_map.bind("").build("password.reset", {"token": token})
     context = {
         "address": user.email,
@@ -148,7 +151,7 @@ def _link_message(user: User, token: str) -> Message:
     }
     return Message(
         to=user.notification_email,
-        subject="Changement de votre mot de passe MSSanté",
+        subject=gettext("Changement de votre mot de passe MSSanté"),
         text=render_template("mail/password_reset.txt", **context),
         html=render_template("mail/password_reset.html", **context),
     )
@@ -163,7 +166,7 @@ def _changed_message(user: User) -> Message:
     }
     return Message(
         to=user.notification_email,
-        subject="Votre mot de passe MSSanté a été changé",
+        subject=gettext("Votre mot de passe MSSanté a été changé"),
         text=render_template("mail/password_changed.txt", **context),
         html=render_template("mail/password_changed.html", **context),
     )

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from flask import current_app, render_template
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 
 from ..delivery.channel import Message
 from ..models import OtpChallenge, User
 from . import otp
 
 ENDED = {
-    "too_many_attempts": "Trop d'essais : ce code n'est plus valable. Demandez un nouveau code.",
-    "expired": "Ce code a expiré. Demandez un nouveau code.",
-    "superseded": "Un code plus récent a été demandé : ce code n'est plus valable.",
+    "too_many_attempts": _l("Trop d'essais : ce code n'est plus valable. Demandez un nouveau "
+                            "code."),
+    "expired": _l("Ce code a expiré. Demandez un nouveau code."),
+    "superseded": _l("Un code plus récent a été demandé : ce code n'est plus valable."),
 }
 
 
@@ -28,10 +31,12 @@ class _SentCode:
 
     @staticmethod
     def refusal(verdict: otp.Verdict) -> str:
-        """What to tell the person whose code was refused (French)."""
+        """What to tell the person whose code was refused, in their language."""
         if verdict.reason == "wrong":
-            return f"Code incorrect. Il vous reste {verdict.attempts_left} essai(s)."
-        return ENDED.get(verdict.reason, "Ce code n'est plus valable. Demandez un nouveau code.")
+            return gettext("Code incorrect. Il vous reste %(attempts)s essai(s).",
+                           attempts=verdict.attempts_left)
+        return str(ENDED.get(verdict.reason,
+                           _l("Ce code n'est plus valable. Demandez un nouveau code.")))
 
     @staticmethod
     def compose(user: User, code: str) -> Message:
@@ -49,7 +54,8 @@ class CodeByEmail(_SentCode):
         return bool(user.notification_email)
 
     def missing_help(self, user: User) -> str:
-        return "Aucune adresse de notification : demandez à votre référent MSSanté de l'ajouter."
+        return gettext("Aucune adresse de notification : demandez à votre référent MSSanté de "
+                       "l'ajouter.")
 
     @staticmethod
     def compose(user: User, code: str) -> Message:
@@ -58,7 +64,7 @@ class CodeByEmail(_SentCode):
                    "signature": current_app.config["MAIL_SIGNATURE"]}
         return Message(
             to=user.notification_email,
-            subject="Connexion à votre compte MSSanté",
+            subject=gettext("Connexion à votre compte MSSanté"),
             text=render_template("mail/otp_code.txt", **context),
             html=render_template("mail/otp_code.html", **context),
         )
@@ -75,13 +81,14 @@ class CodeBySms(_SentCode):
         return bool(user.phone)
 
     def missing_help(self, user: User) -> str:
-        return "Aucun numéro de mobile : demandez à votre référent MSSanté de l'ajouter."
+        return gettext("Aucun numéro de mobile : demandez à votre référent MSSanté de l'ajouter.")
 
     @staticmethod
     def compose(user: User, code: str) -> Message:
-        """A short French SMS with the code."""
+        """A short SMS with the code (French, or English for an English journey)."""
         minutes = current_app.config["OTP_TTL_SECONDS"] // 60
         return Message(
             to=user.phone,
-            text=f"MSSanté : votre code de connexion est {code}. Il expire dans {minutes} min.",
+            text=gettext("MSSanté : votre code de connexion est %(code)s. Il expire dans "
+                         "%(minutes)s min.", code=code, minutes=minutes),
         )

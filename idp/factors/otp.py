@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, update
 
 from .. import audit
@@ -29,7 +31,7 @@ CODE_DIGITS = 6
 
 
 class ChallengeError(Exception):
-    """A code could not be sent; ``message`` tells the person what to do (French)."""
+    """A code could not be sent; ``message`` tells the person what to do (in their language)."""
 
     def __init__(self, message: str):
         super().__init__(message)
@@ -78,7 +80,8 @@ def resend(user: User, challenge: OtpChallenge,
     """Send a fresh code within the challenge, once the cooldown has passed."""
     wait = seconds_before_resend(challenge)
     if wait:
-        raise ChallengeError(f"Veuillez patienter {wait} secondes avant de demander un autre code.")
+        raise ChallengeError(gettext(
+            "Veuillez patienter %(wait)s secondes avant de demander un autre code.", wait=wait))
     _check_hourly_cap(user)
     _send(user, challenge, compose)
     return challenge
@@ -157,7 +160,7 @@ def _send(user: User, challenge: OtpChallenge, compose) -> None:
     if record.status == "failed":
         _end(challenge.id, "delivery_failed")
         db.session.commit()
-        raise ChallengeError(FAILED_DELIVERY[challenge.channel])
+        raise ChallengeError(str(FAILED_DELIVERY[challenge.channel]))
 
 
 def _check_hourly_cap(user: User) -> None:
@@ -170,13 +173,13 @@ def _check_hourly_cap(user: User) -> None:
     if sent >= current_app.config["OTP_HOURLY_CAP"]:
         audit.record("otp.hourly_cap_reached", user_id=user.id)
         db.session.commit()
-        raise ChallengeError(
+        raise ChallengeError(gettext(
             "Trop de codes ont été envoyés pour ce compte dans la dernière heure. "
             "Réessayez plus tard ou utilisez Google Authenticator."
-        )
+        ))
 
 
 FAILED_DELIVERY = {
-    "email": "L'envoi du code par e-mail a échoué. Réessayez ou choisissez un autre moyen.",
-    "sms": "L'envoi du code par SMS a échoué. Réessayez ou choisissez un autre moyen.",
+    "email": _l("L'envoi du code par e-mail a échoué. Réessayez ou choisissez un autre moyen."),
+    "sms": _l("L'envoi du code par SMS a échoué. Réessayez ou choisissez un autre moyen."),
 }

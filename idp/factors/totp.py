@@ -20,6 +20,8 @@ import time
 import pyotp
 import segno
 from flask import current_app
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, or_, update
 
 from .. import audit
@@ -34,13 +36,15 @@ DRIFT_STEPS = 1
 CLOCK_OFF_STEPS = 20  # ten minutes either way: beyond, a code is simply wrong
 
 REFUSALS = {
-    "wrong": "Code incorrect. Saisissez le code affiché par Google Authenticator.",
-    "replayed": "Ce code a déjà été utilisé. Attendez le code suivant de Google Authenticator.",
-    "clock_off": "Ce code ne correspond pas à l'heure actuelle : l'horloge de votre téléphone "
-                 "semble décalée. Réglez-la sur l'heure automatique (réseau), puis saisissez "
-                 "le nouveau code.",
-    "unavailable": "Google Authenticator ne peut pas être utilisé pour ce compte : activez-le "
-                   "depuis votre espace personnel après vous être connecté par Email ou SMS.",
+    "wrong": _l("Code incorrect. Saisissez le code affiché par Google Authenticator."),
+    "replayed": _l("Ce code a déjà été utilisé. Attendez le code suivant de Google "
+                   "Authenticator."),
+    "clock_off": _l("Ce code ne correspond pas à l'heure actuelle : l'horloge de votre "
+                    "téléphone semble décalée. Réglez-la sur l'heure automatique (réseau), puis "
+                    "saisissez le nouveau code."),
+    "unavailable": _l("Google Authenticator ne peut pas être utilisé pour ce compte : "
+                      "activez-le depuis votre espace personnel après vous être connecté par "
+                      "Email ou SMS."),
 }
 
 
@@ -55,8 +59,8 @@ class Authenticator:
         return confirmed_credential(user) is not None
 
     def missing_help(self, user: User) -> str:
-        return ("Google Authenticator n'est pas activé pour ce compte : connectez-vous par Email "
-                "ou SMS, puis activez-le depuis votre espace personnel.")
+        return gettext("Google Authenticator n'est pas activé pour ce compte : connectez-vous "
+                       "par Email ou SMS, puis activez-le depuis votre espace personnel.")
 
     def begin(self, user: User) -> OtpChallenge | None:
         return None
@@ -69,8 +73,8 @@ class Authenticator:
 
     @staticmethod
     def refusal(verdict: Verdict) -> str:
-        """What to tell the person whose code was refused (French)."""
-        return REFUSALS.get(verdict.reason, REFUSALS["wrong"])
+        """What to tell the person whose code was refused, in their language."""
+        return str(REFUSALS.get(verdict.reason, REFUSALS["wrong"]))
 
 
 def check_code(credential: TotpCredential, code: str, now: float | None = None) -> Verdict:
@@ -164,5 +168,6 @@ def enrolment_qr_svg(credential: TotpCredential, user: User) -> str:
         name=user.email, issuer_name=current_app.config["TOTP_ISSUER_NAME"]
     )
     return segno.make(uri, error="m").svg_inline(
-        scale=5, dark="#000", light="#fff", title="QR code à scanner avec Google Authenticator"
+        scale=5, dark="#000", light="#fff",
+        title=gettext("QR code à scanner avec Google Authenticator"),
     )

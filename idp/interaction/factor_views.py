@@ -7,6 +7,7 @@ password, or, for a step-up, the existing session.
 from __future__ import annotations
 
 from flask import redirect, request, url_for
+from flask_babel import gettext
 
 from .. import audit
 from ..accounts import lockout
@@ -18,7 +19,11 @@ from .flow import complete_authentication, second_factor_state, update_second_fa
 from .limits import failures_per_ip, note_failed_step, per_ip, per_person
 from .screens import bp, expired, page, pending_request
 
-RETRY_LATER = "Trop de codes erronés. Réessayez dans {minutes} minute(s)."
+
+def retry_later(seconds: int) -> str:
+    """What to tell a person whose code step is blocked for ``seconds`` more."""
+    return gettext("Trop de codes erronés. Réessayez dans %(minutes)s minute(s).",
+                   minutes=-(-seconds // 60))
 
 
 def factor_page(pending: AuthorizationRequest, client: Client, user: User, error=None,
@@ -38,7 +43,7 @@ def begin_factor(pending: AuthorizationRequest, client: Client, user: User, name
     """Start the chosen factor: send its code, then show the code screen."""
     factor = FACTORS.get(name)
     if factor is None or not factor.available(user):
-        help_text = factor.missing_help(user) if factor else "Choisissez un moyen proposé."
+        help_text = factor.missing_help(user) if factor else gettext("Choisissez un moyen proposé.")
         return factor_page(pending, client, user, error=help_text, chosen=name)
     try:
         challenge = factor.begin(user)
@@ -95,7 +100,7 @@ def check_code(uid: str):
         note_failed_step()
         audit.record("login.code_blocked", user_id=user.id)
         db.session.commit()
-        return _code_page(pending, client, state, RETRY_LATER.format(minutes=-(-blocked // 60)))
+        return _code_page(pending, client, state, retry_later(blocked))
     challenge = otp.open_challenge(state.get("challenge"), user.id)
     verdict = factor.verify(user, challenge, request.form.get("code", "")[:32])
     if verdict.ok:
@@ -127,7 +132,7 @@ def resend(uid: str):
         otp.resend(user, challenge, factor.compose)
     except otp.ChallengeError as error:
         return _code_page(pending, client, state, error.message)
-    return _code_page(pending, client, state, notice="Un nouveau code vous a été envoyé.")
+    return _code_page(pending, client, state, notice=gettext("Un nouveau code vous a été envoyé."))
 
 
 def _code_page(pending, client, state, error=None, notice=None):

@@ -13,17 +13,18 @@ kept once), plus ``mfa`` because two independent secrets were shown.
 from __future__ import annotations
 
 from flask import request
+from flask_babel import lazy_gettext as _l
 
 from .. import audit
 from ..accounts import lockout
 from ..extensions import db
 from ..factors import recovery as recovery_codes
-from .factor_views import RETRY_LATER, _step
+from .factor_views import _step, retry_later
 from .flow import complete_authentication
 from .limits import failures_per_ip, per_ip, per_person
 from .screens import bp, page
 
-WRONG_CODE = "Code de secours incorrect ou déjà utilisé."
+WRONG_CODE = _l("Code de secours incorrect ou déjà utilisé.")
 
 
 @bp.get("/<uid>/recovery")
@@ -42,7 +43,7 @@ def check_recovery_code(uid: str):
     if blocked:
         audit.record("login.code_blocked", user_id=user.id)
         db.session.commit()
-        return _recovery_page(pending, client, RETRY_LATER.format(minutes=-(-blocked // 60)))
+        return _recovery_page(pending, client, retry_later(blocked))
     if recovery_codes.use(user, request.form.get("code", "")):
         lockout.reset(user.id, lockout.CODE)
         audit.record("login.recovery_code_used", user_id=user.id,
@@ -52,7 +53,7 @@ def check_recovery_code(uid: str):
     lockout.record_failure(user.id, lockout.CODE)
     audit.record("login.code_failed", user_id=user.id, factor="recovery", reason="wrong")
     db.session.commit()
-    return _recovery_page(pending, client, WRONG_CODE)
+    return _recovery_page(pending, client, str(WRONG_CODE))
 
 
 def _recovery_page(pending, client, error=None):

@@ -10,6 +10,7 @@ from flask import Blueprint, abort, current_app, make_response, redirect, render
 from .. import csp
 from ..errors import sign_in_error_page
 from ..extensions import db
+from ..i18n import remember_ui_locales
 from ..models import AuthorizationRequest, Client
 from . import requests as pending_requests
 
@@ -42,7 +43,10 @@ def param(pending: AuthorizationRequest, name: str) -> str:
 
 def page(template: str, pending: AuthorizationRequest | None = None, **context):
     """Render a sign-in screen with the support contact line; the screen of a pending request
-    may lead, once signed in, to that request's client."""
+    may lead, once signed in, to that request's client. The language of a pending request's
+    ``ui_locales`` is kept for the rest of its journey (``i18n``)."""
+    if pending is not None:
+        remember_ui_locales(param(pending, "ui_locales"))
     response = make_response(render_template(
         template, support=current_app.config["SUPPORT_CONTACT"],
         uid=pending.uid if pending else None, **context,

@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import audit
 from ..extensions import db
+from ..i18n import SESSION_KEY as LOCALE_KEY
 from ..models import SsoSession, User
 from ..models.base import new_identifier, utcnow
 from ..security import digest, new_secret
@@ -88,10 +89,9 @@ def start_session(user: User, acr: str, amr: list[str]) -> SsoSession:
         db.session.add(sso)
     audit.record("session.started", user_id=user.id, sid=sso.sid, acr=acr, amr=amr)
     db.session.commit()
-    keep = session.get(BROWSER_KEY)
+    keep = {key: session[key] for key in (BROWSER_KEY, LOCALE_KEY) if key in session}
     session.clear()
-    if keep:
-        session[BROWSER_KEY] = keep
+    session.update(keep)  # the browser's identifier and the journey's language survive
     session[SESSION_SECRET_KEY] = secret
     return sso
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from authlib.oauth2.rfc6749 import scope_to_list
 from flask import request
+from flask_babel import lazy_gettext as _l
 
 from .. import audit
 from ..accounts.users import check_password
@@ -19,14 +20,14 @@ from .limits import failures_per_ip, note_failed_step, per_identifier, per_ip
 from .screens import back_to_protocol, bp, expired, page, param, pending_request
 from .sessions import current_session
 
-LOGIN_FAILED = "Identifiant ou mot de passe incorrect."
+LOGIN_FAILED = _l("Identifiant ou mot de passe incorrect.")
 SCOPE_LABELS = {
-    "openid": "Vous identifier",
-    "profile": "Connaître vos nom et prénom",
-    "email": "Connaître votre adresse MSSanté",
-    "phone": "Connaître votre numéro de téléphone mobile",
-    "mailboxes": "Connaître les boîtes aux lettres que vous pouvez ouvrir",
-    "offline_access": "Garder l'accès lorsque vous n'êtes pas connecté",
+    "openid": _l("Vous identifier"),
+    "profile": _l("Connaître vos nom et prénom"),
+    "email": _l("Connaître votre adresse MSSanté"),
+    "phone": _l("Connaître votre numéro de téléphone mobile"),
+    "mailboxes": _l("Connaître les boîtes aux lettres que vous pouvez ouvrir"),
+    "offline_access": _l("Garder l'accès lorsque vous n'êtes pas connecté"),
 }
 
 
@@ -54,7 +55,7 @@ def login(uid: str):
     user = check_password(username, request.form.get("password", ""))
     if user is None:
         note_failed_step()
-        return _login_page(pending, client, username=username, error=LOGIN_FAILED,
+        return _login_page(pending, client, username=username, error=str(LOGIN_FAILED),
                            factor=request.form.get("factor"))
     if pending.required_acr == "pwd":
         return complete_authentication(pending, user, "pwd", ["pwd"])
@@ -115,5 +116,5 @@ def _consent_page(pending, client):
         "interaction/consent.html",
         pending=pending,
         client=client,
-        scopes=[SCOPE_LABELS.get(s, s) for s in scopes],
+        scopes=[str(SCOPE_LABELS.get(s, s)) for s in scopes],
     )
