@@ -25,8 +25,8 @@ from ..extensions import db
 from ..interaction.sessions import current_session
 from ..models import Client, User
 from ..oidc.clients import register_client
-from ..oidc.discovery import endpoint_url
 from ..security import new_secret
+from ..urls import public_url
 
 PORTAL_NAME = "Espace personnel MSSanté"
 STATE_COOKIE = "idp_account_state"
@@ -40,7 +40,7 @@ def signed_in_user() -> User | None:
 
 def portal_client() -> Client:
     """The account page's own client for this issuer, registered on first use."""
-    callback = endpoint_url("account.callback")
+    callback = public_url("account.callback")
     for client in db.session.scalars(
         db.select(Client)
         .where(Client.name == PORTAL_NAME, Client.first_party.is_(True))

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
 from .. import audit
 from ..delivery.channel import Message
+from ..delivery.emails import notification_email
 from ..delivery.records import deliver
 from ..errors import IdpError
 from ..extensions import db
@@ -30,6 +31,7 @@ from ..interaction.sessions import end_all_sessions
 from ..models import PasswordResetToken, User
 from ..models.base import utcnow
 from ..security import digest, new_secret
+from ..urls import public_url
 from . import lockout, password_policy
 from .users import find_user, set_password
 
@@ -142,31 +144,16 @@ def _audit_failure(user_id: int | None, reason: str) -> None:
 
 def _link_message(user: User, token: str) -> Message:
     """The e-mail with the link, in the person's language, plain text and HTML."""
-    path = current_app.url_map.bind("").build("password.reset", {"token": token})
-    context = {
-        "address": user.email,
-        "link": current_app.config["ISSUER"] + path,  # never the request's Host header
-        "minutes": current_app.config["PASSWORD_RESET_TTL_SECONDS"] // 60,
-        "signature": current_app.config["MAIL_SIGNATURE"],
-    }
-    return Message(
-        to=user.notification_email,
-        subject=gettext("Changement de votre mot de passe MSSanté"),
-        text=render_template("mail/password_reset.txt", **context),
-        html=render_template("mail/password_reset.html", **context),
+    return notification_email(
+        user, gettext("Changement de votre mot de passe MSSanté"), "password_reset",
+        link=public_url("password.reset", token=token),  # never the request's Host header
+        minutes=current_app.config["PASSWORD_RESET_TTL_SECONDS"] // 60,
     )
 
 
 def _changed_message(user: User) -> Message:
     """The e-mail telling the person their password was changed."""
-    context = {
-        "address": user.email,
-        "support": current_app.config["SUPPORT_CONTACT"],
-        "signature": current_app.config["MAIL_SIGNATURE"],
-    }
-    return Message(
-        to=user.notification_email,
-        subject=gettext("Votre mot de passe MSSanté a été changé"),
-        text=render_template("mail/password_changed.txt", **context),
-        html=render_template("mail/password_changed.html", **context),
+    return notification_email(
+        user, gettext("Votre mot de passe MSSanté a été changé"), "password_changed",
+        support=current_app.config["SUPPORT_CONTACT"],
     )

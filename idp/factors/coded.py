@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from ..delivery.channel import Message
+from ..delivery.emails import notification_email
 from ..models import OtpChallenge, User
 from . import otp
 
@@ -60,14 +61,8 @@ class CodeByEmail(_SentCode):
     @staticmethod
     def compose(user: User, code: str) -> Message:
         """The e-mail of the user guide: plain text and HTML."""
-        context = {"address": user.email, "code": code,
-                   "signature": current_app.config["MAIL_SIGNATURE"]}
-        return Message(
-            to=user.notification_email,
-            subject=gettext("Connexion à votre compte MSSanté"),
-            text=render_template("mail/otp_code.txt", **context),
-            html=render_template("mail/otp_code.html", **context),
-        )
+        return notification_email(user, gettext("Connexion à votre compte MSSanté"), "otp_code",
+                                  code=code)
 
 
 class CodeBySms(_SentCode):

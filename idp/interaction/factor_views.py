@@ -9,21 +9,13 @@ from __future__ import annotations
 from flask import redirect, request, url_for
 from flask_babel import gettext
 
-from .. import audit
-from ..accounts import lockout
-from ..extensions import db
 from ..factors import otp
 from ..factors.registry import DEFAULT_FACTOR, FACTORS, choices_for
 from ..models import AuthorizationRequest, Client, User
-from .flow import complete_authentication, second_factor_state, update_second_factor_state
-from .limits import failures_per_ip, note_failed_step, per_ip, per_person
-from .screens import bp, expired, page, pending_request
-
-
-def retry_later(seconds: int) -> str:
-    """What to tell a person whose code step is blocked for ``seconds`` more."""
-    return gettext("Trop de codes erronés. Réessayez dans %(minutes)s minute(s).",
-                   minutes=-(-seconds // 60))
+from .code_step import blocked_message, code_accepted, code_refused, second_factor_step
+from .flow import complete_authentication, update_second_factor_state
+from .limits import failures_per_ip, per_ip, per_person
+from .screens import bp, page
 
 
 def factor_page(pending: AuthorizationRequest, client: Client, user: User, error=None,
@@ -53,20 +45,9 @@ def begin_factor(pending: AuthorizationRequest, client: Client, user: User, name
     return redirect(url_for("interaction.code", uid=pending.uid))
 
 
-def _step(uid: str):
-    pending, client = pending_request(uid)
-    state = second_factor_state(pending)
-    if state is None:
-        expired()
-    user = db.session.get(User, state["user_id"])
-    if user is None or not user.is_active:
-        expired()
-    return pending, client, state, user
-
-
 @bp.get("/<uid>/factor")
 def factor_choice(uid: str):
-    pending, client, _state, user = _step(uid)
+    pending, client, _state, user = second_factor_step(uid)
     return factor_page(pending, client, user)
 
 
@@ -74,13 +55,13 @@ def factor_choice(uid: str):
 @per_ip
 @per_person
 def choose_factor(uid: str):
-    pending, client, _state, user = _step(uid)
+    pending, client, _state, user = second_factor_step(uid)
     return begin_factor(pending, client, user, request.form.get("factor") or DEFAULT_FACTOR)
 
 
 @bp.get("/<uid>/code")
 def code(uid: str):
-    pending, client, state, user = _step(uid)
+    pending, client, state, user = second_factor_step(uid)
     if state.get("factor") not in FACTORS:
         return factor_page(pending, client, user)
     return _code_page(pending, client, state)
@@ -91,28 +72,20 @@ def code(uid: str):
 @failures_per_ip
 @per_person
 def check_code(uid: str):
-    pending, client, state, user = _step(uid)
+    pending, client, state, user = second_factor_step(uid)
     factor = FACTORS.get(state.get("factor"))
     if factor is None:
         return factor_page(pending, client, user)
-    blocked = lockout.seconds_blocked(user.id, lockout.CODE)
+    blocked = blocked_message(user)
     if blocked:
-        note_failed_step()
-        audit.record("login.code_blocked", user_id=user.id)
-        db.session.commit()
-        return _code_page(pending, client, state, retry_later(blocked))
+        return _code_page(pending, client, state, blocked)
     challenge = otp.open_challenge(state.get("challenge"), user.id)
     verdict = factor.verify(user, challenge, request.form.get("code", "")[:32])
     if verdict.ok:
-        lockout.reset(user.id, lockout.CODE)
-        audit.record("login.code_ok", user_id=user.id, factor=factor.name)
-        db.session.commit()
+        code_accepted(user, factor.name)
         return complete_authentication(pending, user, "mfa",
                                        [*state["amr"], *factor.amr, "mfa"])
-    note_failed_step()
-    lockout.record_failure(user.id, lockout.CODE)
-    audit.record("login.code_failed", user_id=user.id, factor=factor.name, reason=verdict.reason)
-    db.session.commit()
+    code_refused(user, factor.name, verdict.reason)
     if verdict.ends_challenge and state.get("challenge") is not None:
         return factor_page(pending, client, user, chosen=factor.name,
                            error=factor.refusal(verdict))
@@ -123,7 +96,7 @@ def check_code(uid: str):
 @per_ip
 @per_person
 def resend(uid: str):
-    pending, client, state, user = _step(uid)
+    pending, client, state, user = second_factor_step(uid)
     factor = FACTORS.get(state.get("factor"))
     challenge = otp.open_challenge(state.get("challenge"), user.id)
     if factor is None or challenge is None:

@@ -15,11 +15,8 @@ from __future__ import annotations
 from flask import request
 from flask_babel import lazy_gettext as _l
 
-from .. import audit
-from ..accounts import lockout
-from ..extensions import db
 from ..factors import recovery as recovery_codes
-from .factor_views import _step, retry_later
+from .code_step import blocked_message, code_accepted, code_refused, second_factor_step
 from .flow import complete_authentication
 from .limits import failures_per_ip, per_ip, per_person
 from .screens import bp, page
@@ -29,7 +26,7 @@ WRONG_CODE = _l("Code de secours incorrect ou déjà utilisé.")
 
 @bp.get("/<uid>/recovery")
 def recovery(uid: str):
-    pending, client, _state, _user = _step(uid)
+    pending, client, _state, _user = second_factor_step(uid)
     return _recovery_page(pending, client)
 
 
@@ -38,21 +35,14 @@ def recovery(uid: str):
 @failures_per_ip
 @per_person
 def check_recovery_code(uid: str):
-    pending, client, state, user = _step(uid)
-    blocked = lockout.seconds_blocked(user.id, lockout.CODE)
+    pending, client, state, user = second_factor_step(uid)
+    blocked = blocked_message(user)
     if blocked:
-        audit.record("login.code_blocked", user_id=user.id)
-        db.session.commit()
-        return _recovery_page(pending, client, retry_later(blocked))
+        return _recovery_page(pending, client, blocked)
     if recovery_codes.use(user, request.form.get("code", "")):
-        lockout.reset(user.id, lockout.CODE)
-        audit.record("login.recovery_code_used", user_id=user.id,
-                     remaining=recovery_codes.remaining(user))
-        db.session.commit()
+        code_accepted(user, "recovery", remaining=recovery_codes.remaining(user))
         return complete_authentication(pending, user, "mfa", [*state["amr"], "pwd", "mfa"])
-    lockout.record_failure(user.id, lockout.CODE)
-    audit.record("login.code_failed", user_id=user.id, factor="recovery", reason="wrong")
-    db.session.commit()
+    code_refused(user, "recovery", "wrong")
     return _recovery_page(pending, client, str(WRONG_CODE))
 
 

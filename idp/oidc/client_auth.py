@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Client, ClientAssertion
-from .discovery import endpoint_url
+from ..urls import public_url
 
 EPOCH = datetime(1970, 1, 1)
 
@@ -30,7 +30,7 @@ class PrivateKeyJwt(JWTBearerClientAssertion):
     def get_audiences(self) -> list[str]:
         issuer = current_app.config["ISSUER"]
         return [issuer] + [
-            endpoint_url(name) for name in ("oidc.token", "oidc.revoke", "oidc.introspect")
+            public_url(name) for name in ("oidc.token", "oidc.revoke", "oidc.introspect")
         ]
 
     def resolve_client_public_key(self, client: Client) -> KeySet:

@@ -6,16 +6,13 @@ from typing import Any
 
 from flask import current_app
 
+from ..urls import public_url
 from .claims import AUTHENTICATION_CLAIMS, USER_CLAIMS
 from .grants import ALL_AUTH_METHODS, CONFIDENTIAL_AUTH_METHODS
 
 ACR_VALUES = ("pwd", "mfa")
 
 
-def endpoint_url(endpoint: str) -> str:
-    """Public URL of a view of this app, under the issuer."""
-    path = current_app.url_map.bind("").build(endpoint)
-    return current_app.config["ISSUER"] + path
 
 
 def provider_metadata() -> dict[str, Any]:
@@ -30,13 +27,13 @@ def _build() -> dict[str, Any]:
     config = current_app.config
     return {
         "issuer": config["ISSUER"],
-        "authorization_endpoint": endpoint_url("oidc.authorize"),
-        "token_endpoint": endpoint_url("oidc.token"),
-        "userinfo_endpoint": endpoint_url("oidc.userinfo"),
-        "jwks_uri": endpoint_url("oidc.jwks"),
-        "end_session_endpoint": endpoint_url("oidc.end_session"),
-        "revocation_endpoint": endpoint_url("oidc.revoke"),
-        "introspection_endpoint": endpoint_url("oidc.introspect"),
+        "authorization_endpoint": public_url("oidc.authorize"),
+        "token_endpoint": public_url("oidc.token"),
+        "userinfo_endpoint": public_url("oidc.userinfo"),
+        "jwks_uri": public_url("oidc.jwks"),
+        "end_session_endpoint": public_url("oidc.end_session"),
+        "revocation_endpoint": public_url("oidc.revoke"),
+        "introspection_endpoint": public_url("oidc.introspect"),
         "scopes_supported": config["SCOPES_SUPPORTED"],
         "response_types_supported": ["code"],
         "response_modes_supported": ["query", "form_post"],

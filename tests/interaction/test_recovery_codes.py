@@ -57,8 +57,8 @@ def test_a_recovery_code_signs_in_at_level_mfa(client, actors, rp, codes, mail_c
     assert (claims["acr"], claims["amr"]) == ("mfa", ["pwd", "mfa"])
     with client.application.app_context():
         used = db.session.scalar(db.select(AuditEvent).where(
-            AuditEvent.event == "login.recovery_code_used"))
-        assert used.detail == {"remaining": 9}
+            AuditEvent.event == "login.code_ok"))
+        assert used.detail == {"factor": "recovery", "remaining": 9}
         assert db.session.scalar(db.select(db.func.count(RecoveryCode.id)).where(
             RecoveryCode.used_at.is_not(None))) == 1
 

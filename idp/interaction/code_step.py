@@ -1,0 +1,54 @@
+"""What every code typed at sign-in shares (a sent code, the authenticator, a recovery code):
+the person whose step it is, the code lockout, the audit, the failure-per-address count."""
+
+from __future__ import annotations
+
+from flask_babel import gettext
+
+from .. import audit
+from ..accounts import lockout
+from ..extensions import db
+from ..models import AuthorizationRequest, Client, User
+from .flow import second_factor_state
+from .limits import note_failed_step
+from .screens import expired, pending_request
+
+
+def second_factor_step(uid: str) -> tuple[AuthorizationRequest, Client, dict, User]:
+    """The request, client, step state and person of a second-factor screen; the expired page
+    unless the first step passed in this browser for this request."""
+    pending, client = pending_request(uid)
+    state = second_factor_state(pending)
+    if state is None:
+        expired()
+    user = db.session.get(User, state["user_id"])
+    if user is None or not user.is_active:
+        expired()
+    return pending, client, state, user
+
+
+def blocked_message(user: User) -> str | None:
+    """The French message when the person's code step is blocked by lockout, else None."""
+    seconds = lockout.seconds_blocked(user.id, lockout.CODE)
+    if not seconds:
+        return None
+    note_failed_step()
+    audit.record("login.code_blocked", user_id=user.id)
+    db.session.commit()
+    return gettext("Trop de codes erronés. Réessayez dans %(minutes)s minute(s).",
+                   minutes=-(-seconds // 60))
+
+
+def code_accepted(user: User, factor: str, **detail) -> None:
+    """A right code: the code lockout starts again from zero."""
+    lockout.reset(user.id, lockout.CODE)
+    audit.record("login.code_ok", user_id=user.id, factor=factor, **detail)
+    db.session.commit()
+
+
+def code_refused(user: User, factor: str, reason: str) -> None:
+    """A wrong code: it counts against the person's lockout and the address's failures."""
+    note_failed_step()
+    lockout.record_failure(user.id, lockout.CODE)
+    audit.record("login.code_failed", user_id=user.id, factor=factor, reason=reason)
+    db.session.commit()
