@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from limits import parse_many
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS_FILE = PROJECT_ROOT / "config" / "default.toml"
 ENV_PREFIX = "IDP_"
@@ -115,6 +117,15 @@ def _validate(settings: dict[str, Any]) -> None:
     if settings["TRUSTED_PROXIES"] < 0:
         raise SettingsError("TRUSTED_PROXIES must be zero or more")
     _validate_delivery(settings)
+    for key in ("RATELIMIT_SIGNIN_PER_IP", "RATELIMIT_FAILURES_PER_IP",
+                "RATELIMIT_SIGNIN_PER_ACCOUNT"):
+        try:
+            parse_many(settings[key])
+        except ValueError:
+            raise SettingsError(f"{key} must read like '600 per minute', got {settings[key]!r}") \
+                from None
+    if settings["REDIS_URL"] and not settings["REDIS_URL"].startswith(("redis://", "rediss://")):
+        raise SettingsError(f"REDIS_URL must be a redis:// URL, got {settings['REDIS_URL']!r}")
     if not is_development(settings):
         if settings["SECRET_KEY"] == DEVELOPMENT_SECRET or len(settings["SECRET_KEY"]) < 32:
             raise SettingsError("SECRET_KEY must be set to a random value of 32+ characters")

@@ -249,3 +249,16 @@ def test_the_production_example_alone_is_refused_for_its_placeholder_secret():
 
     with pytest.raises(SettingsError, match="SECRET_KEY"):
         load_settings(environ=environ)
+
+
+@pytest.mark.parametrize("key", ["RATELIMIT_SIGNIN_PER_IP", "RATELIMIT_FAILURES_PER_IP",
+                                 "RATELIMIT_SIGNIN_PER_ACCOUNT"])
+def test_a_malformed_rate_limit_stops_the_start_up_naming_the_setting(key):
+    with pytest.raises(SettingsError, match=key):
+        load_settings({key: "lots per minute"}, environ={})
+
+
+def test_a_redis_url_must_be_a_redis_url():
+    with pytest.raises(SettingsError, match="REDIS_URL"):
+        load_settings({"REDIS_URL": "http://127.0.0.1:6379"}, environ={})
+    assert load_settings({"REDIS_URL": "redis://127.0.0.1:6379/0"}, environ={})["REDIS_URL"]
