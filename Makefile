@@ -22,7 +22,7 @@ test: $(BIN)/idp
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(BIN)/idp
-	$(BIN)/ruff check idp tests
+	$(BIN)/ruff check idp tests clients scripts
 
 # After changing a marked string: extract it, merge it into the English catalog (translate the
 # new or fuzzy entries of idp/translations/en/LC_MESSAGES/messages.po), then compile the .mo.

@@ -1,7 +1,9 @@
-"""Run the whole product on this machine: the development mail catcher and the provider.
+"""Run the whole product on this machine: the development mail catcher, the provider and the
+demo webmail.
 
-Started by `make run` after the database is migrated and the demo data seeded; prints where
-everything is, and stops every process on Ctrl-C.
+Started by `make run` after the database is migrated and the demo data seeded (`idp demo` writes
+the webmail's client credentials to instance/demo_webmail.env); prints where everything is and
+the demo accounts, and stops every process on Ctrl-C or SIGTERM.
 """
 
 from __future__ import annotations
@@ -16,6 +18,14 @@ from pathlib import Path
 BIN = Path(sys.executable).parent
 HOST = os.environ.get("HOST", "127.0.0.1")
 PORT = os.environ.get("PORT", "5000")
+WEBMAIL_PORT = "8000"  # the port `idp demo` registered
+WEBMAIL_ENV = Path(__file__).resolve().parents[1] / "instance" / "demo_webmail.env"
+
+
+def _webmail_environment() -> dict[str, str]:
+    """This environment plus the webmail's settings: the credentials `idp demo` wrote."""
+    pairs = (line.split("=", 1) for line in WEBMAIL_ENV.read_text().splitlines() if "=" in line)
+    return {**os.environ, "WEBMAIL_ISSUER": f"http://localhost:{PORT}", **dict(pairs)}
 
 
 def _stop(_signum, _frame):
@@ -24,14 +34,21 @@ def _stop(_signum, _frame):
 
 def main() -> int:
     signal.signal(signal.SIGTERM, _stop)  # stopped by a supervisor: stop the children too
+    webmail_env = _webmail_environment()
+    subprocess.run([str(BIN / "demo-webmail"), "seed"], env=webmail_env, check=True)
     processes = [
         subprocess.Popen([str(BIN / "idp"), "mailcatcher", "--host", HOST]),
         subprocess.Popen([str(BIN / "idp"), "serve", "--host", HOST, "--port", PORT]),
+        subprocess.Popen([str(BIN / "demo-webmail"), "serve", "--host", HOST,
+                          "--port", WEBMAIL_PORT], env=webmail_env),
     ]
     time.sleep(1.5)
     print(
         f"\n  Fournisseur d'identité : http://localhost:{PORT}/.well-known/openid-configuration"
+        f"\n  Webmail de démonstration : http://localhost:{WEBMAIL_PORT}/"
         f"\n  Courriels et SMS reçus  : http://{HOST}:8025/"
+        "\n  Comptes : jeanne.martin@demo.mssante.fr et paul.durand@demo.mssante.fr,"
+        " mot de passe demo-mssante-2026"
         "\n  Ctrl-C arrête tout.\n",
         flush=True,
     )
@@ -43,7 +60,7 @@ def main() -> int:
     finally:
         for process in processes:
             if process.poll() is None:
-                process.terminate()  # SIGTERM: both stop cleanly, even where SIGINT is ignored
+                process.terminate()  # SIGTERM: all stop cleanly, even where SIGINT is ignored
         for process in processes:
             try:
                 process.wait(timeout=10)

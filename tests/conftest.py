@@ -39,12 +39,13 @@ def database_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def app(database_url, mail_catcher):
+def app(database_url, mail_catcher, tmp_path_factory):
     from flask_migrate import upgrade
 
-    application = create_app(
-        {**TEST_SETTINGS, "DATABASE_URL": database_url, **mail_catcher.settings}
-    )
+    demo_credentials = tmp_path_factory.mktemp("instance") / "demo_webmail.env"
+    application = create_app({**TEST_SETTINGS, "DATABASE_URL": database_url,
+                              "DEMO_WEBMAIL_ENV_FILE": str(demo_credentials),
+                              **mail_catcher.settings})
     application.config["TESTING"] = True
     with application.app_context():
         upgrade()

@@ -1,0 +1,1 @@
+"""Relying parties shipped with the provider as examples; they never import ``idp``."""
