@@ -15,7 +15,7 @@ from idp.oidc.keys import key_ring
 
 from .helpers import Actors
 
-pytest_plugins = ["tests.delivery_servers"]
+pytest_plugins = ["tests.delivery_servers", "tests.chromium"]
 
 TEST_SETTINGS = {
     "ISSUER": "http://localhost",

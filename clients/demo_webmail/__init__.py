@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 
-from .extensions import csrf, db, oauth
+from .extensions import csrf, db
 from .settings import PROJECT_ROOT, load_settings
 
 
@@ -26,11 +26,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     db.init_app(app)
     csrf.init_app(app)
-    oauth.init_app(app)
 
     from .auth import bp as auth_bp
-    from .auth import register_provider
     from .cli import register_commands
+    from .provider import register_provider
     from .views import bp as webmail_bp
 
     register_provider(app)

@@ -7,31 +7,18 @@ import time
 from urllib.parse import urlsplit
 
 from authlib.integrations.base_client import OAuthError
-from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, session
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session
 from joserfc.errors import JoseError
 
 from . import sessions
 from .backchannel import verify_logout_token
-from .extensions import csrf, oauth
+from .extensions import csrf
+from .provider import provider
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
-SCOPE = "openid profile email mailboxes offline_access"
 REQUIRED_ACR = "mfa"
 STEP_UP_MAX_AGE = 300  # seconds: a sensitive mailbox needs a second factor younger than this
-
-
-def register_provider(app: Flask) -> None:
-    """Register the provider with Authlib's Flask client; URLs come from discovery."""
-    config = app.config
-    oauth.register(
-        "provider",
-        client_id=config["CLIENT_ID"],
-        client_secret=config["CLIENT_SECRET"],
-        server_metadata_url=f"{config['ISSUER']}/.well-known/openid-configuration",
-        client_kwargs={"scope": SCOPE, "code_challenge_method": "S256",
-                       "token_endpoint_auth_method": "client_secret_basic"},
-    )
 
 
 def sign_in_redirect(next_url: str, max_age: int | None = None):
@@ -39,7 +26,7 @@ def sign_in_redirect(next_url: str, max_age: int | None = None):
     session["next"] = next_url
     session["max_age"] = max_age
     extra = {"max_age": max_age} if max_age is not None else {}
-    return oauth.provider.authorize_redirect(
+    return provider().authorize_redirect(
         f"{current_app.config['BASE_URL']}/auth/callback", acr_values=REQUIRED_ACR, **extra)
 
 
@@ -53,7 +40,7 @@ def login():
 def callback():
     """Finish the sign-in: code for tokens, id_token checked, acr and freshness required."""
     try:
-        token = oauth.provider.authorize_access_token()
+        token = provider().authorize_access_token()
     except (OAuthError, JoseError) as error:
         return _refused(f"La connexion a échoué : {getattr(error, 'description', '') or error}.")
     claims = token.get("userinfo") or {}
@@ -62,7 +49,7 @@ def callback():
     max_age = session.pop("max_age", None)
     if max_age is not None and time.time() - claims.get("auth_time", 0) > max_age + 30:
         return _refused("L'authentification n'est pas assez récente pour cette boîte.")
-    userinfo = oauth.provider.userinfo(token=token)
+    userinfo = provider().userinfo(token=token)
     if userinfo.get("sub") != claims["sub"]:
         return _refused("Réponse incohérente du fournisseur d'identité.")
     next_url = session.pop("next", "/")
@@ -77,7 +64,7 @@ def logout():
     session.clear()
     if ended is None:
         return redirect("/")
-    logout_url = oauth.provider.create_logout_url(
+    logout_url = provider().create_logout_url(
         post_logout_redirect_uri=f"{current_app.config['BASE_URL']}/",
         id_token_hint=ended.id_token,
     )

@@ -11,20 +11,20 @@ from joserfc.errors import InvalidKeyIdError
 from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
 
-from .extensions import oauth
+from .provider import provider
 
 BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 
 
 def verify_logout_token(token: str) -> dict[str, Any]:
     """The claims of a valid logout token; raises JoseError or ValueError otherwise."""
-    metadata = oauth.provider.load_server_metadata()
+    metadata = provider().load_server_metadata()
     registry = JWSRegistry(algorithms=metadata.get("id_token_signing_alg_values_supported"))
     try:
-        decoded = jwt.decode(token, KeySet.import_key_set(oauth.provider.fetch_jwk_set()),
+        decoded = jwt.decode(token, KeySet.import_key_set(provider().fetch_jwk_set()),
                              registry=registry)
     except InvalidKeyIdError:  # the provider rotated its keys since we last read them
-        decoded = jwt.decode(token, KeySet.import_key_set(oauth.provider.fetch_jwk_set(True)),
+        decoded = jwt.decode(token, KeySet.import_key_set(provider().fetch_jwk_set(True)),
                              registry=registry)
     claims = decoded.claims
     jwt.JWTClaimsRegistry(

@@ -1,9 +1,7 @@
 """Unbound extensions of the demo webmail, bound in ``create_app``."""
 
-from authlib.integrations.flask_client import OAuth
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
 db = SQLAlchemy()
 csrf = CSRFProtect()
-oauth = OAuth()

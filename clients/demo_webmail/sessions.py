@@ -14,8 +14,9 @@ from authlib.integrations.requests_client import OAuth2Session
 from flask import current_app, g, session
 from requests import RequestException
 
-from .extensions import db, oauth
+from .extensions import db
 from .models import WebmailSession
+from .provider import provider
 
 SESSION_KEY = "webmail_session_id"
 
@@ -81,13 +82,13 @@ def _refresh(record: WebmailSession) -> bool:
     """Rotate the refresh token for a new access token and re-read the mailboxes."""
     if not record.refresh_token:
         return False
-    metadata = oauth.provider.load_server_metadata()
+    metadata = provider().load_server_metadata()
     config = current_app.config
     try:
         with OAuth2Session(config["CLIENT_ID"], config["CLIENT_SECRET"]) as client:
             token = client.refresh_token(metadata["token_endpoint"],
                                          refresh_token=record.refresh_token)
-        userinfo = oauth.provider.userinfo(token=token)
+        userinfo = provider().userinfo(token=token)
     except (OAuthError, RequestException):
         return False
     record.access_token = token["access_token"]

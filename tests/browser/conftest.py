@@ -11,7 +11,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -19,14 +18,11 @@ from werkzeug.serving import make_server
 from idp import create_app
 from idp.extensions import db
 
+from ..chromium import open_browser
 from ..conftest import TEST_SETTINGS
 from ..delivery_servers import HOST, free_port
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--no-first-run"]
 PSC_CLIENT_ID = "psc-test-client"
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 CALLBACK_PAGE = "<!doctype html><title>Webmail</title><p>Connecté au webmail.</p>".encode()
 
 
@@ -74,25 +70,6 @@ def webmail_callback() -> Iterator[str]:
     server.server_close()
 
 
-@pytest.fixture(scope="session")
-def chromium():
-    """Debian's Chromium, started once; the tests are skipped where it is not installed."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"browser tests need Debian's Chromium at {CHROMIUM} (.ci/run installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def open_browser(chromium, javascript: bool = True):
-    """A fresh browser profile: no cookie, a laptop's screen, French."""
-    return chromium.new_context(java_script_enabled=javascript, locale="fr-FR",
-                                viewport={"width": 1024, "height": 760})
-
-
 @pytest.fixture
 def browser(chromium):
     """A page in a fresh profile with JavaScript."""
@@ -107,16 +84,3 @@ def browser_without_javascript(chromium):
     context = open_browser(chromium, javascript=False)
     yield context.new_page()
     context.close()
-
-
-@pytest.fixture(scope="session")
-def screenshot():
-    """Save a full-page screenshot as tests/artifacts/<name>.png."""
-    ARTIFACTS.mkdir(exist_ok=True)
-
-    def save(page, name: str) -> Path:
-        path = ARTIFACTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
-        return path
-
-    return save

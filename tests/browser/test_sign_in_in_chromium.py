@@ -10,9 +10,9 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import expect
 
+from ..chromium import CHROMIUM
 from ..helpers import PASSWORD, Actors, query_of
 from ..interaction.second_factor_journey import ALICE, ALICE_NOTIFICATIONS, latest_code
-from .conftest import CHROMIUM
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason=f"browser tests need Debian's Chromium at {CHROMIUM}")

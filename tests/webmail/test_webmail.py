@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from clients.demo_webmail import mail
-from clients.demo_webmail.extensions import db, oauth
+from clients.demo_webmail.extensions import db
 from clients.demo_webmail.models import WebmailSession
 
 from .conftest import JEANNE, ORG_BOX, PAUL, form_post, sign_in
@@ -124,7 +124,7 @@ def test_a_sign_in_below_two_factors_is_refused(browser, stack):
                            "--first-party", "--json", "--redirect-uri",
                            f"{stack.webmail_url}/auth/callback")
     credentials = json.loads(pwd_client)
-    provider = oauth.provider
+    provider = stack.webmail.extensions["webmail_oauth"].provider
     saved = provider.client_id, provider.client_secret
     provider.client_id, provider.client_secret = credentials["client_id"], credentials[
         "client_secret"]
