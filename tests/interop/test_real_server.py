@@ -5,13 +5,7 @@ the published JWKS."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
@@ -20,60 +14,24 @@ from authlib.integrations.requests_client import OAuth2Session
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-IDP = Path(sys.executable).with_name("idp")
+from ..provider_process import RealProvider
+
 PASSWORD = "interop password 2026"
 USER = "claire.bernard@interop.mssante.fr"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def provider(tmp_path_factory):
     """A provider process with one person and one confidential client; stopped afterwards."""
-    tmp = tmp_path_factory.mktemp("interop")
-    port = _free_port()
-    issuer = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "IDP_ISSUER": issuer,
-        "IDP_DATABASE_URL": f"sqlite:///{tmp / 'idp.sqlite3'}",
-        "IDP_PASSWORD_HASH_MEMORY_KIB": "1024",
-        "IDP_SERVE_WORKERS": "2",
-    }
-    env.pop("IDP_CONFIG", None)
-
-    def idp(*args, stdin=None):
-        return subprocess.run([str(IDP), *args], env=env, cwd=tmp, input=stdin, text=True,
-                              capture_output=True, check=True).stdout
-
-    idp("db", "upgrade")
-    idp("users", "create", USER, "--name", "Claire Bernard", "--notification-email",
-        "claire@example.org", "--password-stdin", stdin=PASSWORD + "\n")
-    credentials = idp("clients", "create", "--name", "Interop", "--redirect-uri",
-                      "http://127.0.0.1:9/callback", "--acr", "pwd", "--first-party", "--json")
-    log = tmp / "serve.log"
-    with log.open("w") as sink:
-        server = subprocess.Popen(
-            [str(IDP), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env, cwd=tmp, stdout=sink, stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            requests.get(issuer + "/.well-known/openid-configuration", timeout=1)
-            break
-        except requests.ConnectionError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                server.kill()
-                pytest.fail("idp serve did not start:\n" + log.read_text())
-            time.sleep(0.2)
-    yield issuer, json.loads(credentials)
-    server.terminate()
-    server.wait(timeout=10)
+    real = RealProvider(tmp_path_factory.mktemp("interop"))
+    real.run("db", "upgrade")
+    real.run("users", "create", USER, "--name", "Claire Bernard", "--notification-email",
+             "claire@example.org", "--password-stdin", stdin=PASSWORD + "\n")
+    credentials = real.run("clients", "create", "--name", "Interop", "--redirect-uri",
+                           "http://127.0.0.1:9/callback", "--acr", "pwd", "--first-party",
+                           "--json")
+    with real.serving():
+        yield real.issuer, json.loads(credentials)
 
 
 def _sign_in(browser: requests.Session, url: str) -> str:

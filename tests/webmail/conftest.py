@@ -5,12 +5,8 @@ thread (so the provider can reach its back-channel logout endpoint); a browser s
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urljoin
@@ -24,8 +20,8 @@ from clients.demo_webmail import create_app
 from clients.demo_webmail.extensions import db
 
 from ..delivery_servers import HOST, free_port
+from ..provider_process import RealProvider
 
-IDP = os.path.join(os.path.dirname(sys.executable), "idp")
 PASSWORD = "demo-mssante-2026"
 JEANNE = "jeanne.martin@demo.mssante.fr"
 PAUL = "paul.durand@demo.mssante.fr"
@@ -45,60 +41,31 @@ class Stack:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory, mail_catcher) -> Iterator[Stack]:
     tmp = tmp_path_factory.mktemp("webmail")
-    port, webmail_port = free_port(), free_port()
-    issuer, webmail_url = f"http://{HOST}:{port}", f"http://{HOST}:{webmail_port}"
-    env = {**os.environ, "IDP_ISSUER": issuer,
-           "IDP_DATABASE_URL": f"sqlite:///{tmp / 'idp.sqlite3'}",
-           "IDP_PASSWORD_HASH_MEMORY_KIB": "1024", "IDP_SERVE_WORKERS": "2",
-           "IDP_MAIL_SERVER": HOST, "IDP_MAIL_PORT": str(mail_catcher.smtp_port),
-           "IDP_MAIL_USE_TLS": "false",
-           "IDP_DEMO_WEBMAIL_ENV_FILE": str(tmp / "demo_webmail.env")}
-    env.pop("IDP_CONFIG", None)
-
-    def idp(*args):
-        return subprocess.run([IDP, *args], env=env, cwd=tmp, text=True, capture_output=True,
-                              check=True).stdout
-
-    idp("db", "upgrade")
-    idp("demo")
-    credentials = json.loads(idp(
+    provider = RealProvider(tmp, MAIL_SERVER=HOST, MAIL_PORT=str(mail_catcher.smtp_port),
+                            MAIL_USE_TLS="false")
+    webmail_port = free_port()
+    webmail_url = f"http://{HOST}:{webmail_port}"
+    provider.run("db", "upgrade")
+    provider.run("demo")
+    credentials = json.loads(provider.run(
         "clients", "create", "--name", "Webmail", "--first-party", "--json",
         "--redirect-uri", f"{webmail_url}/auth/callback",
         "--post-logout-redirect-uri", f"{webmail_url}/",
         "--backchannel-logout-uri", f"{webmail_url}/auth/backchannel-logout"))
-    log = tmp / "serve.log"
-    with log.open("w") as sink:
-        provider = subprocess.Popen([IDP, "serve", "--host", HOST, "--port", str(port)],
-                                    env=env, cwd=tmp, stdout=sink, stderr=subprocess.STDOUT)
-    _wait_for(issuer + "/.well-known/openid-configuration", provider, log)
-    webmail = create_app({"ISSUER": issuer, "BASE_URL": webmail_url,
-                          "CLIENT_ID": credentials["client_id"],
-                          "CLIENT_SECRET": credentials["client_secret"],
-                          "DATABASE_URL": f"sqlite:///{tmp / 'webmail.sqlite3'}"})
-    server = make_server(HOST, webmail_port, webmail, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield Stack(issuer, webmail_url, webmail, idp)
-    server.shutdown()
-    thread.join()
-    server.server_close()
-    with webmail.app_context():
-        db.engine.dispose()
-    provider.terminate()
-    provider.wait(timeout=10)
-
-
-def _wait_for(url: str, process: subprocess.Popen, log) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            requests.get(url, timeout=1).close()
-            return
-        except requests.ConnectionError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                pytest.fail("idp serve did not start:\n" + log.read_text())
-            time.sleep(0.2)
+    with provider.serving():
+        webmail = create_app({"ISSUER": provider.issuer, "BASE_URL": webmail_url,
+                              "CLIENT_ID": credentials["client_id"],
+                              "CLIENT_SECRET": credentials["client_secret"],
+                              "DATABASE_URL": f"sqlite:///{tmp / 'webmail.sqlite3'}"})
+        server = make_server(HOST, webmail_port, webmail, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        yield Stack(provider.issuer, webmail_url, webmail, provider.run)
+        server.shutdown()
+        thread.join()
+        server.server_close()
+        with webmail.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture

@@ -1,0 +1,69 @@
+"""A real provider process for the tests that talk to it over HTTP: the `idp` console script
+with its own SQLite database in a folder, and `idp serve` (gunicorn) on a free port."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from .delivery_servers import HOST, free_port
+
+IDP = Path(sys.executable).with_name("idp")
+
+
+class RealProvider:
+    """The provider of one test module: run `idp` commands, then serve."""
+
+    def __init__(self, folder: Path, **settings: str):
+        self.folder = folder
+        self.port = free_port()
+        self.issuer = f"http://{HOST}:{self.port}"
+        self.env = {
+            **{k: v for k, v in os.environ.items() if k != "IDP_CONFIG"},
+            "IDP_ISSUER": self.issuer,
+            "IDP_DATABASE_URL": f"sqlite:///{folder / 'idp.sqlite3'}",
+            "IDP_PASSWORD_HASH_MEMORY_KIB": "1024",
+            "IDP_SERVE_WORKERS": "2",
+            "IDP_DEMO_WEBMAIL_ENV_FILE": str(folder / "demo_webmail.env"),
+            **{f"IDP_{key}": value for key, value in settings.items()},
+        }
+
+    def run(self, *args: str, stdin: str | None = None) -> str:
+        """Run `idp ARGS` against this provider's database; its standard output."""
+        return subprocess.run([str(IDP), *args], env=self.env, cwd=self.folder, input=stdin,
+                              text=True, capture_output=True, check=True).stdout
+
+    @contextlib.contextmanager
+    def serving(self) -> Iterator[None]:
+        """`idp serve` until the block ends; fails the test with its log if it cannot start."""
+        log = self.folder / "serve.log"
+        with log.open("w") as sink:
+            server = subprocess.Popen(
+                [str(IDP), "serve", "--host", HOST, "--port", str(self.port)],
+                env=self.env, cwd=self.folder, stdout=sink, stderr=subprocess.STDOUT,
+            )
+        try:
+            self._wait_until_up(server, log)
+            yield
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+    def _wait_until_up(self, server: subprocess.Popen, log: Path) -> None:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                requests.get(self.issuer + "/.well-known/openid-configuration", timeout=1).close()
+                return
+            except requests.ConnectionError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    pytest.fail("idp serve did not start:\n" + log.read_text())
+                time.sleep(0.2)
