@@ -3,6 +3,14 @@
 A list of named checks, each a few lines, evaluated in order (as in node-oidc-provider). The
 first that fails names the prompt the sign-in screens must satisfy: ``login`` (identify the
 person), ``mfa`` (add a second factor to an existing session) or ``consent``.
+
+Freshness (``max_age``) is met by the person's latest active authentication, and a session's
+``auth_time`` is the time of its latest one: the password, or a second factor added later. When a
+request that needs ``mfa`` finds that time too old, the second factor alone is asked again: the
+session already binds the person, and a fresh proof of possession is what the client wants (the
+per-level freshness of Keycloak's "level of authentication max age", Okta's factor
+re-authentication). ``prompt=login``, and ``max_age`` on a request that needs only ``pwd``, ask
+for the password.
 """
 
 from __future__ import annotations
@@ -74,7 +82,9 @@ def max_age(ctx: Context) -> Need | None:
     if ctx.max_age is None or _authenticated_during(ctx):
         return None
     limit: datetime = ctx.session.auth_time + timedelta(seconds=ctx.max_age)
-    return Need("login", "max_age") if utcnow() >= limit else None
+    if utcnow() < limit:
+        return None
+    return Need("mfa" if required_acr(ctx) == "mfa" else "login", "max_age")
 
 
 def id_token_hint(ctx: Context) -> Need | None:
@@ -108,7 +118,7 @@ def consent_missing(ctx: Context) -> Need | None:
 
 
 CHECKS: list[Callable[[Context], Need | None]] = [
-    no_session, prompt_login, max_age, id_token_hint, acr_not_met, consent_missing,
+    no_session, prompt_login, id_token_hint, max_age, acr_not_met, consent_missing,
 ]
 
 

@@ -7,7 +7,7 @@ both received by the development mail catcher started for the test run.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 
@@ -255,11 +255,35 @@ def test_repeated_wrong_codes_delay_the_code_step_but_not_the_password(client, a
     assert password_step(client, fresh).status_code == 302  # the password still works
 
 
-def test_max_age_asks_for_the_password_and_the_code_again(client, actors, rp, mail_catcher):
+def test_max_age_passed_asks_only_the_second_factor_again(client, app, actors, rp,
+                                                          mail_catcher):
+    """An mfa session older than max_age: a fresh code, not the password; same sid, new
+    auth_time."""
     page, _ = start(client, actors, rp)
     screen = code_page(client, password_step(client, page))
     finish(client, type_code(client, screen, latest_code(mail_catcher)), rp)
-    again, verifier = start(client, actors, rp, max_age="0")
+    long_ago = utcnow().replace(microsecond=0) - timedelta(minutes=10)
+    with app.app_context():
+        sid = db.session.scalar(db.select(SsoSession.sid))
+        db.session.execute(db.update(SsoSession).values(auth_time=long_ago))
+        db.session.commit()
+
+    again, verifier = start(client, actors, rp, max_age="300")
+
+    assert 'name="password"' not in again.text and 'name="factor"' in again.text
+    screen = code_page(client, post_form(client, again, "/factor", factor="email"))
+    query = finish(client, type_code(client, screen, latest_code(mail_catcher)), rp)
+    claims = id_token_of(client, actors, rp, query, verifier)
+    assert (claims["acr"], claims["sid"]) == ("mfa", sid)
+    assert claims["auth_time"] > long_ago.replace(tzinfo=UTC).timestamp() + 500
+
+
+def test_prompt_login_asks_for_the_password_and_the_code_again(client, actors, rp,
+                                                               mail_catcher):
+    page, _ = start(client, actors, rp)
+    screen = code_page(client, password_step(client, page))
+    finish(client, type_code(client, screen, latest_code(mail_catcher)), rp)
+    again, verifier = start(client, actors, rp, prompt="login")
     assert 'name="password"' in again.text  # everything again, not only the code
     screen = code_page(client, password_step(client, again))
     query = finish(client, type_code(client, screen, latest_code(mail_catcher)), rp)

@@ -109,18 +109,22 @@ def test_prompt_login_needs_a_login_made_for_this_request(people):
     assert policy.prompt_login(replace(ask, prompts=["consent"])) is None
 
 
-@pytest.mark.parametrize(("max_age", "signed_in_ago", "needs_login"), [
+@pytest.mark.parametrize(("max_age", "signed_in_ago", "too_old"), [
     (None, timedelta(hours=5), False),
     (3600, timedelta(minutes=5), False),
     (300, timedelta(minutes=10), True),
     (0, timedelta(0), True),
 ])
-def test_max_age_needs_a_sign_in_no_older_than_asked(people, max_age, signed_in_ago,
-                                                     needs_login):
-    """A sign-in older than max_age seconds (max_age=0: any) must be redone."""
-    session = sso(people["alice"], signed_in_ago=signed_in_ago)
-    need = policy.max_age(context(people["webmail"], session, max_age=max_age))
-    assert need == (Need("login", "max_age") if needs_login else None)
+def test_max_age_needs_an_authentication_no_older_than_asked(people, max_age, signed_in_ago,
+                                                             too_old):
+    """An authentication older than max_age seconds (max_age=0: any) must be redone: the
+    password for a request that needs only pwd, the second factor for one that needs mfa."""
+    session = sso(people["alice"], acr="mfa", signed_in_ago=signed_in_ago)
+    for client, prompt in ((people["webmail"], "login"), (people["partner"], "mfa")):
+        need = policy.max_age(context(client, session, max_age=max_age))
+        assert need == (Need(prompt, "max_age") if too_old else None)
+    asking_mfa = context(people["webmail"], session, max_age=max_age, acr_values=["mfa"])
+    assert policy.max_age(asking_mfa) == (Need("mfa", "max_age") if too_old else None)
 
 
 def test_max_age_is_met_by_a_sign_in_made_for_this_request(people):
@@ -199,14 +203,14 @@ def test_prompt_consent_asks_again_unless_given_for_this_request(people):
 
 
 def test_the_first_unmet_check_decides(people):
-    """Checks run in order: sign-in first, then freshness, the hint, the level, then consent."""
+    """Checks run in order: sign-in first, then the hint, freshness, the level, then consent."""
     partner = people["partner"]
     assert policy.evaluate(context(partner, prompts=["login"])) == Need("login", "no_session")
     weak = sso(people["alice"])
     assert policy.evaluate(context(partner, weak, prompts=["login"])).reason == "prompt_login"
-    assert policy.evaluate(context(partner, weak, max_age=0)).reason == "max_age"
-    hinted = context(partner, weak, hinted_subject=people["bob"].subject)
+    hinted = context(partner, weak, hinted_subject=people["bob"].subject, max_age=0)
     assert policy.evaluate(hinted).reason == "id_token_hint_other_user"
+    assert policy.evaluate(context(partner, weak, max_age=0)) == Need("mfa", "max_age")
     assert policy.evaluate(context(partner, weak)) == Need("mfa", "acr")
     strong = sso(people["alice"], acr="mfa")
     assert policy.evaluate(context(partner, strong)) == Need("consent", "no_consent")
