@@ -1,5 +1,5 @@
-"""Demo data for a newcomer: an organisation, people, an organisational mailbox, and the demo
-webmail registered as a client (its credentials written to DEMO_WEBMAIL_ENV_FILE).
+"""Demo data for a newcomer: an organisation, people, a sensitive organisational mailbox, and
+the demo webmail registered as a client (its credentials written to DEMO_WEBMAIL_ENV_FILE).
 
 Development only: the demo passwords are printed and must never exist in production.
 """
@@ -52,11 +52,12 @@ def seed_demo() -> list[str]:
         lines.append(f"Compte : {email} / {DEMO_PASSWORD} (notifications : {notification})")
     address, label = DEMO_ORG_MAILBOX
     if find_user(DEMO_USERS[0][0]) and not _mailbox_exists(address):
-        create_mailbox(address, "ORG", label, organisation)
+        create_mailbox(address, "ORG", label, organisation, sensitive=True)
         for email, *_ in DEMO_USERS:
             grant_access(find_user(email), address)
         db.session.commit()
-    lines.append(f"BAL organisationnelle : {address} (ouverte par les deux comptes)")
+    lines.append(f"BAL organisationnelle : {address} (ouverte par les deux comptes ; sensible : "
+                 "second facteur de moins de 5 minutes)")
     lines.append(register_demo_webmail(
         DEMO_WEBMAIL_URL, PROJECT_ROOT / current_app.config["DEMO_WEBMAIL_ENV_FILE"]))
     return lines

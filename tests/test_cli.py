@@ -201,9 +201,9 @@ def test_demo_seeds_the_demo_set_and_can_run_twice(app, runner):
     assert row_counts(app) == counts
     assert counts["users"] == 2 and counts["organisations"] == 1
     with app.app_context():
-        types = sorted(db.session.scalars(db.select(Mailbox.type)).all())
+        boxes = sorted(db.session.execute(db.select(Mailbox.type, Mailbox.sensitive)).all())
         db.session.remove()
-    assert types == ["ORG", "PER", "PER"]
+    assert boxes == [("ORG", True), ("PER", False), ("PER", False)]
 
 
 def test_demo_accounts_can_sign_in_with_the_printed_password(app, runner):

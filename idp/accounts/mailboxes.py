@@ -10,9 +10,11 @@ from . import validation
 
 
 def create_mailbox(
-    address: str, type_: str, name: str, organisation: Organisation | None = None
+    address: str, type_: str, name: str, organisation: Organisation | None = None,
+    sensitive: bool = False,
 ) -> Mailbox:
-    """Register a mailbox of a national-directory type (PER, ORG, APP, CAB); the caller commits."""
+    """Register a mailbox of a national-directory type (PER, ORG, APP, CAB); the caller commits.
+    Opening a ``sensitive`` one needs a second factor younger than the client's max_age."""
     address = validation.email_address(address, "adresse de la boîte")
     if type_ not in MailboxType.__members__:
         raise ValidationError(f"Type de boîte inconnu : {type_} (PER, ORG, APP ou CAB).")
@@ -23,10 +25,11 @@ def create_mailbox(
         type=type_,
         name=(name or address).strip()[:255],
         organisation_id=organisation.id if organisation else None,
+        sensitive=sensitive,
     )
     db.session.add(mailbox)
     db.session.flush()
-    audit.record("mailbox.created", address=address, type=type_)
+    audit.record("mailbox.created", address=address, type=type_, sensitive=sensitive)
     return mailbox
 
 
@@ -39,7 +42,7 @@ def grant_access(user: User, address: str) -> None:
     audit.record("mailbox.access_granted", user_id=user.id, address=mailbox.address)
 
 
-def mailboxes_for(user_id: int) -> list[dict[str, str]]:
+def mailboxes_for(user_id: int) -> list[dict[str, str | bool]]:
     """The mailboxes a person may open, as the ``mailboxes`` claim lists them."""
     rows = db.session.scalars(
         db.select(Mailbox)
@@ -47,4 +50,5 @@ def mailboxes_for(user_id: int) -> list[dict[str, str]]:
         .where(MailboxAccess.user_id == user_id)
         .order_by(Mailbox.type != MailboxType.PER.value, Mailbox.address)
     )
-    return [{"address": m.address, "type": m.type, "name": m.name} for m in rows]
+    return [{"address": m.address, "type": m.type, "name": m.name, "sensitive": m.sensitive}
+            for m in rows]

@@ -114,7 +114,8 @@ def test_a_new_account_gets_its_personal_mailbox_and_may_open_it(ctx):
         "PER", "Alice Martin", organisation.id)
     access = db.session.scalars(db.select(MailboxAccess).where(MailboxAccess.user_id == user.id))
     assert [a.mailbox_id for a in access] == [mailbox.id]
-    assert mailboxes_for(user.id) == [{"address": EMAIL, "type": "PER", "name": "Alice Martin"}]
+    assert mailboxes_for(user.id) == [
+        {"address": EMAIL, "type": "PER", "name": "Alice Martin", "sensitive": False}]
 
 
 def test_a_new_account_is_active_with_a_plain_role_and_an_opaque_subject(ctx):

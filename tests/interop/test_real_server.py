@@ -80,7 +80,8 @@ def test_an_independent_client_runs_the_whole_code_flow(provider):
     userinfo = rp.get(metadata["userinfo_endpoint"]).json()
     assert userinfo["sub"] == id_token.claims["sub"]
     assert userinfo["email"] == USER
-    assert {"address": USER, "type": "PER", "name": "Claire Bernard"} in userinfo["mailboxes"]
+    assert {"address": USER, "type": "PER", "name": "Claire Bernard",
+            "sensitive": False} in userinfo["mailboxes"]
 
     refreshed = rp.refresh_token(metadata["token_endpoint"])
     assert refreshed["refresh_token"] != token["refresh_token"]

@@ -156,9 +156,11 @@ def test_the_mailboxes_are_the_personal_box_first_then_those_granted(alice, bob)
     grant_access(bob, "labo@chu-test.mssante.fr")
     db.session.commit()
     assert user_claims(alice, {"mailboxes"})["mailboxes"] == [
-        {"address": ALICE, "type": "PER", "name": "Alice Martin"},
-        {"address": "accueil@chu-test.mssante.fr", "type": "ORG", "name": "Accueil"},
-        {"address": "urgences@chu-test.mssante.fr", "type": "ORG", "name": "Urgences"},
+        {"address": ALICE, "type": "PER", "name": "Alice Martin", "sensitive": False},
+        {"address": "accueil@chu-test.mssante.fr", "type": "ORG", "name": "Accueil",
+         "sensitive": False},
+        {"address": "urgences@chu-test.mssante.fr", "type": "ORG", "name": "Urgences",
+         "sensitive": False},
     ]
 
 

@@ -124,7 +124,7 @@ def test_the_mailboxes_scope_lists_the_personal_box_and_the_organisational_boxes
     with app.app_context():
         organisation = create_organisation("750000001", "CHU Test")
         create_mailbox("secretariat.cardio@chu-test.mssante.fr", "ORG", "Secrétariat cardiologie",
-                       organisation)
+                       organisation, sensitive=True)
         create_mailbox("urgences@chu-test.mssante.fr", "ORG", "Urgences", organisation)
         alice = db.session.scalar(db.select(User).where(User.email == ALICE))
         grant_access(alice, "secretariat.cardio@chu-test.mssante.fr")
@@ -132,9 +132,9 @@ def test_the_mailboxes_scope_lists_the_personal_box_and_the_organisational_boxes
     token = access_token(actors, client, rp, scope="openid mailboxes")
     claims = client.get(userinfo_url, headers=bearer(token)).json
     assert claims["mailboxes"] == [
-        {"address": ALICE, "type": "PER", "name": "Alice Martin"},
+        {"address": ALICE, "type": "PER", "name": "Alice Martin", "sensitive": False},
         {"address": "secretariat.cardio@chu-test.mssante.fr", "type": "ORG",
-         "name": "Secrétariat cardiologie"},
+         "name": "Secrétariat cardiologie", "sensitive": True},
     ]
 
 
