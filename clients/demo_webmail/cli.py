@@ -30,7 +30,7 @@ def serve(host: str, port: int, workers: int) -> None:
 @click.command("seed")
 @with_appcontext
 def seed() -> None:
-    """Add the demo messages and mark the sensitive mailbox (idempotent)."""
+    """Add the demo messages (idempotent)."""
     from .seed import seed as seed_demo
 
     for line in seed_demo():

@@ -4,7 +4,7 @@ send. Used by the views and the seed command alike."""
 from __future__ import annotations
 
 from .extensions import db
-from .models import Mailbox, Message
+from .models import Message, OpenedMailbox
 
 WELCOME_SENDER = "accueil@demo.mssante.fr"
 WELCOME_SUBJECT = "Bienvenue dans votre messagerie sécurisée de santé"
@@ -15,30 +15,14 @@ WELCOME_BODY = (
 )
 
 
-def open_mailbox(address: str) -> Mailbox:
-    """The mailbox at ``address``, created with a welcome message the first time it is opened."""
-    mailbox = db.session.get(Mailbox, address) or Mailbox(address=address, sensitive=False)
-    if not mailbox.opened:
-        mailbox.opened = True
-        db.session.add(mailbox)
-        db.session.add(Message(mailbox=address, folder="Inbox", sender=WELCOME_SENDER,
-                               recipient=address, subject=WELCOME_SUBJECT,
-                               body=WELCOME_BODY.format(address=address)))
-        db.session.commit()
-    return mailbox
-
-
-def is_sensitive(address: str) -> bool:
-    """Whether opening ``address`` needs a recent second factor."""
-    mailbox = db.session.get(Mailbox, address)
-    return bool(mailbox and mailbox.sensitive)
-
-
-def mark_sensitive(address: str) -> None:
-    """Make ``address`` need a recent second factor."""
-    mailbox = db.session.get(Mailbox, address) or Mailbox(address=address, opened=False)
-    mailbox.sensitive = True
-    db.session.add(mailbox)
+def open_mailbox(address: str) -> None:
+    """Open the mailbox at ``address``: the first time, a welcome message lands in its inbox."""
+    if db.session.get(OpenedMailbox, address) is not None:
+        return
+    db.session.add(OpenedMailbox(address=address))
+    db.session.add(Message(mailbox=address, folder="Inbox", sender=WELCOME_SENDER,
+                           recipient=address, subject=WELCOME_SUBJECT,
+                           body=WELCOME_BODY.format(address=address)))
     db.session.commit()
 
 
@@ -64,6 +48,13 @@ def read(address: str, message_id: int) -> Message | None:
     message.read = True
     db.session.commit()
     return message
+
+
+def was_sent(sender: str, subject: str) -> bool:
+    """Whether ``sender`` already sent a message with this subject."""
+    return db.session.scalar(db.select(Message.id).where(
+        Message.mailbox == sender, Message.folder == "Sent", Message.subject == subject
+    ).limit(1)) is not None
 
 
 def send(sender: str, recipient: str, subject: str, body: str) -> None:

@@ -18,13 +18,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-class Mailbox(db.Model):
-    """A mailbox the webmail knows; ``sensitive`` ones need a recent second factor."""
+class OpenedMailbox(db.Model):
+    """A mailbox the webmail has opened once (and greeted with a welcome message). Which
+    mailboxes a person may open, and which are sensitive, comes from the provider's claim."""
 
-    __tablename__ = "mailboxes"
+    __tablename__ = "opened_mailboxes"
     address: Mapped[str] = mapped_column(String(320), primary_key=True)
-    sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
-    opened: Mapped[bool] = mapped_column(Boolean, default=False)
+    opened_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class Message(db.Model):

@@ -1,6 +1,7 @@
 """Pages of the webmail: home, a mailbox folder, a message, compose. Every mailbox page
-checks that the signed-in person may open the mailbox (the ``mailboxes`` claim) and, for a
-sensitive one, that the second factor is recent enough (else a step-up at the provider)."""
+checks that the signed-in person may open the mailbox (the ``mailboxes`` claim) and, for one
+the claim marks sensitive, that the second factor is recent enough (else a step-up at the
+provider)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ def mailbox_page(view):
         allowed = {m["address"]: m for m in record.mailboxes}
         if address not in allowed:
             abort(404)
-        if mail.is_sensitive(address) and time.time() - record.auth_time > STEP_UP_MAX_AGE:
+        if allowed[address].get("sensitive") and time.time() - record.auth_time > STEP_UP_MAX_AGE:
             return sign_in_redirect(request.path, max_age=STEP_UP_MAX_AGE)
         mail.open_mailbox(address)
         g.mailbox = allowed[address]
@@ -46,7 +47,7 @@ def menu():
         return {"person": None}
     boxes = sorted(record.mailboxes, key=lambda m: (m["type"] != "PER", m["name"]))
     return {"person": record, "menu_boxes": boxes, "unread": mail.unread_count,
-            "folder_names": FOLDER_NAMES, "sensitive": mail.is_sensitive}
+            "folder_names": FOLDER_NAMES}
 
 
 @bp.get("/")

@@ -9,6 +9,7 @@ import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
@@ -30,12 +31,13 @@ ORG_BOX = "secretariat.cardiologie@demo.mssante.fr"
 
 @dataclass
 class Stack:
-    """The provider's issuer, the webmail's URL and app."""
+    """The provider's issuer and database, the webmail's URL and app."""
 
     issuer: str
     webmail_url: str
     webmail: Flask
     idp: callable
+    idp_database: Path
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +62,8 @@ def stack(tmp_path_factory, mail_catcher) -> Iterator[Stack]:
         server = make_server(HOST, webmail_port, webmail, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
-        yield Stack(provider.issuer, webmail_url, webmail, provider.run)
+        yield Stack(provider.issuer, webmail_url, webmail, provider.run,
+                    provider.folder / "idp.sqlite3")
         server.shutdown()
         thread.join()
         server.server_close()
