@@ -39,5 +39,8 @@ def _serve(app: Flask, host: str, port: int, workers: int | None) -> None:
             "workers": workers or app.config["SERVE_WORKERS"],
             "accesslog": "-",
             "forwarded_allow_ips": "127.0.0.1" if app.config["TRUSTED_PROXIES"] else "",
+            # gunicorn's control socket sits at one path per user: a second server (the demo
+            # webmail, a test) would take it over. Nothing here uses it.
+            "control_socket_disable": True,
         },
     ).run()

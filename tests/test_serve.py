@@ -16,10 +16,12 @@ def test_serve_starts_gunicorn_outside_any_app_context(app, monkeypatch):
         seen["app_context"] = has_app_context()
         seen["bind"] = self.cfg.bind
         seen["workers"] = self.cfg.workers
+        seen["control_socket"] = not self.cfg.control_socket_disable
 
     monkeypatch.setattr(serve._Gunicorn, "run", fake_run)
     result = CliRunner().invoke(command_group(lambda: app),
                                 ["serve", "--host", "127.0.0.1", "--port", "5099",
                                  "--workers", "3"])
     assert result.exit_code == 0, result.output
-    assert seen == {"app_context": False, "bind": ["127.0.0.1:5099"], "workers": 3}
+    assert seen == {"app_context": False, "bind": ["127.0.0.1:5099"], "workers": 3,
+                    "control_socket": False}  # a per-user path another server would take

@@ -30,5 +30,5 @@ def run(app: Flask, host: str, port: int, workers: int) -> None:
     """
     contextvars.Context().run(
         lambda: _Gunicorn(app, {"bind": f"{host}:{port}", "workers": workers,
-                                "accesslog": "-"}).run()
+                                "accesslog": "-", "control_socket_disable": True}).run()
     )
