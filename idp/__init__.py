@@ -60,6 +60,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from .account.views import bp as account_bp
     from .errors import register_error_handlers
+    from .federation.views import bp as federation_bp
     from .interaction import factor_views, recovery_views, views  # noqa: F401 - they add routes
     from .interaction.password_views import bp as password_bp
     from .interaction.screens import bp as interaction_bp
@@ -72,6 +73,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(interaction_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(password_bp)
+    app.register_blueprint(federation_bp)
     register_error_handlers(app)
 
     @app.errorhandler(CSRFError)

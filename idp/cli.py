@@ -98,6 +98,38 @@ def users_set_notification_email(email: str, address: str) -> None:
     click.echo(f"Adresse de notification de {user.email} : {user.notification_email}")
 
 
+@users.command("link-psc")
+@click.argument("email")
+@click.argument("national_id")
+@with_appcontext
+@_domain_errors
+def users_link_psc(email: str, national_id: str) -> None:
+    """Let EMAIL sign in with Pro Santé Connect as NATIONAL_ID (SubjectNameID, e.g. 8 + RPPS)."""
+    from .accounts.federated_identities import PSC, link_identity
+    from .accounts.users import get_user
+    from .extensions import db
+
+    link = link_identity(get_user(email), PSC, national_id, linked_by="cli")
+    db.session.commit()
+    click.echo(f"Compte {email} lié à Pro Santé Connect : {link.subject}")
+
+
+@users.command("unlink-psc")
+@click.argument("email")
+@with_appcontext
+@_domain_errors
+def users_unlink_psc(email: str) -> None:
+    """Remove EMAIL's link to Pro Santé Connect."""
+    from .accounts.federated_identities import PSC, unlink_identity
+    from .accounts.users import get_user
+    from .extensions import db
+
+    removed = unlink_identity(get_user(email), PSC, unlinked_by="cli")
+    db.session.commit()
+    click.echo(f"Lien Pro Santé Connect de {email} supprimé." if removed
+               else f"{email} n'était pas lié à Pro Santé Connect.")
+
+
 @click.group("clients", help="Applications relying on the provider.")
 def clients() -> None:
     pass

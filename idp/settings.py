@@ -15,6 +15,8 @@ from typing import Any
 
 from limits import parse_many
 
+from .federation.upstreams import UpstreamConfigError, configured_upstreams
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS_FILE = PROJECT_ROOT / "config" / "default.toml"
 ENV_PREFIX = "IDP_"
@@ -84,6 +86,14 @@ def _parse_env(key: str, raw: str, default: Any) -> Any:
             return int(raw)
         except ValueError:
             raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+    if isinstance(default, dict):
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            raise SettingsError(f"{name} must be a JSON object, got {raw!r}") from None
+        if not isinstance(value, dict):
+            raise SettingsError(f"{name} must be a JSON object, got {raw!r}")
+        return value
     if isinstance(default, list):
         text = raw.strip()
         if text.startswith("["):
@@ -124,6 +134,10 @@ def _validate(settings: dict[str, Any]) -> None:
         except ValueError:
             raise SettingsError(f"{key} must read like '600 per minute', got {settings[key]!r}") \
                 from None
+    try:
+        configured_upstreams(settings)
+    except UpstreamConfigError as exc:
+        raise SettingsError(str(exc)) from None
     if settings["REDIS_URL"] and not settings["REDIS_URL"].startswith(("redis://", "rediss://")):
         raise SettingsError(f"REDIS_URL must be a redis:// URL, got {settings['REDIS_URL']!r}")
     if not is_development(settings):

@@ -19,7 +19,9 @@ from .conftest import TEST_SETTINGS
 LOOKUP_PATHS = [
     ("users", ["email"]),
     ("users", ["subject"]),
-    ("users", ["national_id"]),
+    ("federated_identities", ["upstream", "subject"]),
+    ("federated_identities", ["user_id", "upstream"]),
+    ("upstream_logins", ["sso_session_id"]),
     ("organisations", ["code"]),
     ("mailboxes", ["address"]),
     ("mailbox_access", ["user_id"]),

@@ -48,3 +48,18 @@ def display_name(value: str) -> tuple[str, str]:
     if not parts or any(len(p) > 128 for p in parts):
         raise ValidationError("Le nom est obligatoire (128 caractères au plus par partie).")
     return parts[0], parts[1] if len(parts) > 1 else ""
+
+
+_NATIONAL_ID = re.compile(r"^[0-9A-Za-z]{1,64}$")
+
+
+def national_identifier(value: str) -> str:
+    """A health professional's national identifier as Pro Santé Connect sends it in
+    SubjectNameID (e.g. 8 + the RPPS number), or ValidationError."""
+    identifier = (value or "").strip()
+    if not _NATIONAL_ID.match(identifier):
+        raise ValidationError(
+            f"L'identifiant national « {value} » est invalide (lettres et chiffres, 64 au plus, "
+            "par exemple 810001234567)."
+        )
+    return identifier

@@ -1,14 +1,16 @@
 """Completing an authentication: the one function every sign-in path ends in.
 
-Local sign-in (password, then a second factor) and, later, Pro Santé Connect all record the
-session's acr, amr and auth_time here, then hand the request back to the protocol.
+Local sign-in (password, then a second factor) and Pro Santé Connect (or any upstream) all
+record the session's acr, amr and auth_time here, then hand the request back to the protocol.
 """
 
 from __future__ import annotations
 
 from flask import session
 
-from ..models import AuthorizationRequest, User
+from ..extensions import db
+from ..models import AuthorizationRequest, SsoSession, UpstreamLogin, User
+from ..models.base import utcnow
 from .screens import back_to_protocol
 from .sessions import start_session
 
@@ -16,11 +18,24 @@ SECOND_FACTOR_KEY = "second_factor"
 
 
 def complete_authentication(pending: AuthorizationRequest, user: User, acr: str,
-                            amr: list[str]):
-    """Record what the person proved and resume the authorization request."""
+                            amr: list[str], upstream: tuple[str, str] | None = None):
+    """Record what the person proved and resume the authorization request. ``upstream`` is
+    (name, ID token) of a brokered sign-in, kept to end the upstream session at logout."""
     session.pop(SECOND_FACTOR_KEY, None)
-    start_session(user, acr, list(dict.fromkeys(amr)))
+    sso = start_session(user, acr, list(dict.fromkeys(amr)))
+    if upstream is not None:
+        remember_upstream_login(sso, *upstream)
+        db.session.commit()
     return back_to_protocol(pending)
+
+
+def remember_upstream_login(sso: SsoSession, upstream: str, id_token: str) -> None:
+    """Keep the upstream sign-in behind ``sso`` (the latest one); the caller commits."""
+    login = db.session.scalar(
+        db.select(UpstreamLogin).where(UpstreamLogin.sso_session_id == sso.id)
+    ) or UpstreamLogin(sso_session_id=sso.id)
+    login.upstream, login.id_token, login.created_at = upstream, id_token, utcnow()
+    db.session.add(login)
 
 
 def await_second_factor(pending: AuthorizationRequest, user: User, proven: list[str]) -> None:

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from typing import NoReturn
 
-from flask import Blueprint, abort, current_app, make_response, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    session,
+    url_for,
+)
 
 from .. import csp
 from ..errors import sign_in_error_page
@@ -54,3 +63,21 @@ def page(template: str, pending: AuthorizationRequest | None = None, **context):
     response.headers["Content-Security-Policy"] = csp.policy(param(pending, "redirect_uri")) \
         if pending else csp.policy()
     return response
+
+
+NOTICE_KEY = "sign_in_notice"
+
+
+def leave_notice(uid: str, message: str) -> None:
+    """Show ``message`` once on the next sign-in screen of request ``uid`` (e.g. why a sign-in
+    with Pro Santé Connect did not go through)."""
+    session[NOTICE_KEY] = {"uid": uid, "message": message}
+
+
+def take_notice(uid: str) -> str | None:
+    """The message left for request ``uid``, removed once read."""
+    notice = session.get(NOTICE_KEY)
+    if not isinstance(notice, dict) or notice.get("uid") != uid:
+        return None
+    session.pop(NOTICE_KEY)
+    return notice.get("message")

@@ -17,7 +17,7 @@ from . import requests as pending_requests
 from .factor_views import begin_factor, factor_page
 from .flow import await_second_factor, complete_authentication
 from .limits import failures_per_ip, note_failed_step, per_identifier, per_ip
-from .screens import back_to_protocol, bp, expired, page, param, pending_request
+from .screens import back_to_protocol, bp, expired, page, param, pending_request, take_notice
 from .sessions import current_session
 
 LOGIN_FAILED = _l("Identifiant ou mot de passe incorrect.")
@@ -42,7 +42,8 @@ def start(uid: str):
             expired()
         await_second_factor(pending, sso.user, list(sso.amr))
         return factor_page(pending, client, sso.user)
-    return _login_page(pending, client, username=param(pending, "login_hint")[:254])
+    return _login_page(pending, client, username=param(pending, "login_hint")[:254],
+                       error=take_notice(pending.uid))
 
 
 @bp.post("/<uid>/login")

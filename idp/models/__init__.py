@@ -12,6 +12,7 @@ from .accounts import (
 )
 from .audit import AuditEvent
 from .factors import Delivery, FailureCounter, OtpChallenge, RecoveryCode, TotpCredential
+from .federation import FederatedIdentity, UpstreamLogin
 from .keys import KeyState, SigningKey
 from .oauth import AuthorizationCode, Client, ClientAssertion, Consent, Token
 from .sessions import AuthorizationRequest, SessionClient, SsoSession
@@ -25,6 +26,7 @@ __all__ = [
     "Consent",
     "Delivery",
     "FailureCounter",
+    "FederatedIdentity",
     "KeyState",
     "Mailbox",
     "MailboxAccess",
@@ -39,6 +41,7 @@ __all__ = [
     "SsoSession",
     "Token",
     "TotpCredential",
+    "UpstreamLogin",
     "User",
     "UserStatus",
 ]

@@ -62,7 +62,6 @@ class User(db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(16), default=UserStatus.ACTIVE.value)
     role: Mapped[str] = mapped_column(String(16), default=Role.USER.value)
-    national_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     organisation_id: Mapped[int | None] = mapped_column(
         ForeignKey("organisations.id", ondelete="SET NULL"), index=True
     )

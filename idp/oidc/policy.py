@@ -9,8 +9,8 @@ Freshness (``max_age``) is met by the person's latest active authentication, and
 request that needs ``mfa`` finds that time too old, the second factor alone is asked again: the
 session already binds the person, and a fresh proof of possession is what the client wants (the
 per-level freshness of Keycloak's "level of authentication max age", Okta's factor
-re-authentication). ``prompt=login``, and ``max_age`` on a request that needs only ``pwd``, ask
-for the password.
+re-authentication). ``prompt=login``, and ``max_age`` on a request that needs only ``pwd`` or
+on a session brokered by an upstream (amr ``fed``), go back to the sign-in screen.
 """
 
 from __future__ import annotations
@@ -84,7 +84,8 @@ def max_age(ctx: Context) -> Need | None:
     limit: datetime = ctx.session.auth_time + timedelta(seconds=ctx.max_age)
     if utcnow() < limit:
         return None
-    return Need("mfa" if required_acr(ctx) == "mfa" else "login", "max_age")
+    local_mfa = required_acr(ctx) == "mfa" and "fed" not in ctx.session.amr
+    return Need("mfa" if local_mfa else "login", "max_age")
 
 
 def id_token_hint(ctx: Context) -> Need | None:

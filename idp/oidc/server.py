@@ -13,6 +13,7 @@ from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from flask import Flask, current_app
 
 from ..extensions import db
+from ..federation.logout import note_logout
 from ..interaction import sessions
 from ..models import Client
 from . import tokens
@@ -95,6 +96,7 @@ def init_server(app: Flask) -> None:
     server.register_endpoint(IntrospectionEndpoint)
     server.register_endpoint(EndSessionEndpoint)
     sessions.session_ended.connect(notify_clients)
+    sessions.session_ended.connect(note_logout)
     bearer = BearerProtector()
     bearer.register_token_validator(AccessTokenValidator())
     app.extensions["idp_server"] = server

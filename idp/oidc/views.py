@@ -10,6 +10,7 @@ from wtforms import ValidationError as CsrfInvalid
 
 from .. import csp
 from ..errors import sign_in_error_page
+from ..federation.logout import then_end_upstream_session
 from ..interaction import requests as pending_requests
 from . import keys
 from .authorize import authorize as decide
@@ -96,9 +97,9 @@ def end_session():
         targets = client.post_logout_redirect_uris if client else []
         response.headers["Content-Security-Policy"] = csp.policy(*targets)
         return response
-    return server.create_endpoint_response("end_session", logout_request) or render_template(
-        "oidc/logged_out.html"
-    )
+    response = server.create_endpoint_response("end_session", logout_request) or \
+        make_response(render_template("oidc/logged_out.html"))
+    return then_end_upstream_session(response)
 
 
 def _confirmed() -> bool:

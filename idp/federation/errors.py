@@ -1,0 +1,49 @@
+"""Why a brokered sign-in failed: a reason for the audit trail, a sentence for the person
+(``%(label)s`` is the upstream's name, e.g. Pro Santé Connect)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+
+class FederationError(Exception):
+    """A brokered sign-in that cannot go on; ``reason`` is audited, ``message`` shown."""
+
+    message = _l("La connexion avec %(label)s n'a pas abouti. Réessayez, ou connectez-vous avec "
+                 "votre adresse MSSanté et votre mot de passe.")
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+    def shown(self, label: str) -> str:
+        """The sentence shown to the person."""
+        return str(self.message) % {"label": label}
+
+
+class UpstreamUnavailable(FederationError):
+    """The upstream did not answer, or not with what the protocol expects."""
+
+    message = _l("%(label)s ne répond pas pour le moment. Réessayez dans quelques minutes, ou "
+                 "connectez-vous avec votre adresse MSSanté et votre mot de passe.")
+
+
+class AnswerRejected(FederationError):
+    """The upstream's answer failed a check (state, signature, nonce, expiry, audience...)."""
+
+    message = _l("La réponse de %(label)s n'a pas pu être vérifiée : vous n'êtes pas connecté. "
+                 "Recommencez la connexion.")
+
+
+class LevelRefused(FederationError):
+    """The upstream did not vouch for the level of authentication asked (acr)."""
+
+    message = _l("%(label)s n'a pas confirmé un niveau d'authentification suffisant (pour Pro "
+                 "Santé Connect : carte CPS ou e-CPS). Reconnectez-vous avec l'un de ces moyens.")
+
+
+class Cancelled(FederationError):
+    """The person cancelled at the upstream, or the upstream refused (error=...)."""
+
+    message = _l("Connexion avec %(label)s annulée. Vous pouvez vous connecter avec votre "
+                 "adresse MSSanté et votre mot de passe.")
