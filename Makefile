@@ -18,7 +18,12 @@ run: $(BIN)/idp
 	$(BIN)/idp demo
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/python scripts/dev.py
 
-test: $(BIN)/idp
+# npm's oidc-provider: the Pro Santé Connect stand-in of the federation tests (Node.js needed).
+tests/upstream/node_modules: tests/upstream/package-lock.json
+	npm ci --prefix tests/upstream --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: $(BIN)/idp tests/upstream/node_modules
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(BIN)/idp
@@ -34,4 +39,4 @@ translations: $(BIN)/idp
 	$(BIN)/pybabel compile -d idp/translations
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache tests/upstream/node_modules

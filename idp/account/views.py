@@ -1,6 +1,7 @@
 """The account page and its actions: Google Authenticator enrolment and removal, recovery
-codes. Every view needs an SSO session of level ``mfa`` (``gate``); every action is a POST
-with its CSRF token, carried out by a service of ``idp.factors``."""
+codes, the link to Pro Santé Connect (made through ``federation``, removed here). Every view
+needs an SSO session of level ``mfa`` (``gate``); every action is a POST with its CSRF token,
+carried out by a service of ``idp.factors`` or ``idp.accounts``."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from functools import wraps
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
+from ..accounts.federated_identities import PSC, identity_of, unlink_identity
 from ..delivery.masking import mask
+from ..extensions import db
 from ..factors import recovery, totp
+from ..interaction.sessions import current_session
 from . import gate
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -38,9 +42,13 @@ def _page(template: str, **context):
 @mfa_required
 def overview(user):
     credential = totp.credential_of(user)
+    sso = current_session()
     return _page(
         "account/overview.html",
         user=user,
+        psc_enabled=bool(current_app.config["PSC_CLIENT_ID"]),
+        psc_link=identity_of(user, PSC),
+        can_link="fed" not in sso.amr,
         notification_email=mask(user.notification_email) if user.notification_email else None,
         phone=mask(user.phone) if user.phone else None,
         authenticator="active" if credential and credential.confirmed_at
@@ -115,3 +123,12 @@ def remove_authenticator(user):
 @mfa_required
 def recovery_codes(user):
     return _page("account/recovery_codes.html", codes=recovery.generate(user))
+
+
+@bp.post("/pro-sante-connect/unlink")
+@mfa_required
+def unlink_psc(user):
+    if unlink_identity(user, PSC, unlinked_by="self"):
+        flash(gettext("Le lien avec Pro Santé Connect est supprimé."))
+    db.session.commit()
+    return redirect(url_for("account.overview"))
