@@ -7,7 +7,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from idp import create_app
 from idp.extensions import db
@@ -107,4 +107,52 @@ def test_migrations_go_down_to_an_empty_database_and_up_again(tmp_path):
         upgrade()
         assert set(db.metadata.tables) <= set(inspect(db.engine).get_table_names())
         assert schema_differences() == []
+        db.engine.dispose()
+
+
+def test_national_identifiers_recorded_before_federation_become_psc_links(tmp_path):
+    """Revision 0005 moves users.national_id into federated_identities, and back down."""
+    fresh = create_app({**TEST_SETTINGS, "DATABASE_URL": f"sqlite:///{tmp_path / 'old.db'}"})
+    with fresh.app_context():
+        upgrade(revision="8b1b2fc957e0")  # 0004, before federation
+        with db.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO users (id, subject, email, given_name, family_name, "
+                "notification_email, status, role, national_id, created_at) VALUES (7, 's', "
+                "'a@chu.mssante.fr', 'A', 'B', 'a@example.org', 'active', 'user', "
+                "'810001234567', CURRENT_TIMESTAMP)"))
+        upgrade()
+        with db.engine.connect() as connection:
+            links = connection.execute(text(
+                "SELECT user_id, upstream, subject FROM federated_identities")).all()
+        assert links == [(7, "psc", "810001234567")]
+
+        downgrade(revision="8b1b2fc957e0")
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT national_id FROM users")).scalar() == \
+                "810001234567"
+        db.engine.dispose()
+
+
+def test_rebuilding_a_sqlite_table_keeps_the_rows_that_point_at_it(tmp_path):
+    """SQLite batch mode drops and recreates a table; with foreign keys enforced during the
+    migration, the rows referencing it (ON DELETE CASCADE) would silently go with it."""
+    fresh = create_app({**TEST_SETTINGS, "DATABASE_URL": f"sqlite:///{tmp_path / 'old.db'}"})
+    with fresh.app_context():
+        upgrade(revision="0a85225047e3")  # 0003, before 0004 rebuilds mailboxes
+        with db.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO users (id, subject, email, given_name, family_name, "
+                "notification_email, status, role, created_at) VALUES (1, 's', "
+                "'a@chu.mssante.fr', 'A', 'B', 'a@example.org', 'active', 'user', "
+                "CURRENT_TIMESTAMP)"))
+            connection.execute(text(
+                "INSERT INTO mailboxes (id, address, type, name, created_at) VALUES "
+                "(1, 'bal@chu.mssante.fr', 'ORG', 'BAL', CURRENT_TIMESTAMP)"))
+            connection.execute(text(
+                "INSERT INTO mailbox_access (id, user_id, mailbox_id) VALUES (1, 1, 1)"))
+        upgrade()
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM mailbox_access")).scalar() == 1
+            assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1  # back on
         db.engine.dispose()
