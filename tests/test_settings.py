@@ -5,6 +5,8 @@ Every test passes its own ``environ`` so the real environment of the test run ne
 
 from __future__ import annotations
 
+import json
+import re
 import tomllib
 
 import pytest
@@ -262,3 +264,50 @@ def test_a_redis_url_must_be_a_redis_url():
     with pytest.raises(SettingsError, match="REDIS_URL"):
         load_settings({"REDIS_URL": "http://127.0.0.1:6379"}, environ={})
     assert load_settings({"REDIS_URL": "redis://127.0.0.1:6379/0"}, environ={})["REDIS_URL"]
+
+
+PEER = {"label": "Autre fournisseur", "discovery_url": "https://peer.example/.well-known/x",
+        "client_id": "us", "client_secret": "s3cret", "acr_map": {"mfa": "mfa"}}
+
+
+def test_upstreams_come_from_the_config_file_or_a_json_variable(tmp_path):
+    from idp.federation.upstreams import configured_upstreams
+
+    env = write_config(tmp_path, '[UPSTREAMS.peer]\nlabel = "Autre"\n'
+                       'discovery_url = "https://peer.example/d"\nclient_id = "us"\n'
+                       'client_secret = "s"\nacr_map = { mfa = "mfa" }\n')
+    from_file = configured_upstreams(load_settings(environ=env))["peer"]
+    assert (from_file.label, from_file.acr_map, from_file.identity_claim) == (
+        "Autre", {"mfa": "mfa"}, "sub")
+    from_env = load_settings(environ={"IDP_UPSTREAMS": json.dumps({"peer": PEER})})
+    assert configured_upstreams(from_env)["peer"].client_id == "us"
+
+
+def test_pro_sante_connect_is_configured_by_its_three_variables():
+    from idp.federation.upstreams import configured_upstreams
+
+    settings = load_settings(environ={"IDP_PSC_CLIENT_ID": "c", "IDP_PSC_CLIENT_SECRET": "s"})
+    psc = configured_upstreams(settings)["psc"]
+    assert psc.discovery_url.endswith("/auth/realms/esante-wallet/.well-known/"
+                                      "wallet-openid-configuration")
+    assert (psc.scope, psc.acr_values, psc.identity_claim) == (
+        "openid scope_all", "eidas1", "SubjectNameID")
+    assert psc.local_acr("eidas1") == "mfa" and psc.local_acr(None) is None
+    assert configured_upstreams(load_settings(environ={})) == {}
+
+
+@pytest.mark.parametrize(("environ", "message"), [
+    ({"IDP_PSC_CLIENT_ID": "c"}, "client secret"),
+    ({"IDP_UPSTREAMS": "[1]"}, "JSON object"),
+    ({"IDP_UPSTREAMS": json.dumps({"Peer!": PEER})}, "short lowercase name"),
+    ({"IDP_UPSTREAMS": json.dumps({"psc": PEER})}, "other than 'psc'"),
+    ({"IDP_UPSTREAMS": json.dumps({"peer": {**PEER, "client_id": ""}})}, "missing keys"),
+    ({"IDP_UPSTREAMS": json.dumps({"peer": {**PEER, "colour": "blue"}})}, "unknown keys"),
+    ({"IDP_UPSTREAMS": json.dumps({"peer": {**PEER, "acr_map": {"x": "gold"}}})}, "acr_map"),
+    ({"IDP_UPSTREAMS": json.dumps({"peer": {**PEER, "identity_claim": "email"}})}, "e-mail"),
+    ({"IDP_UPSTREAMS": json.dumps({"peer": {**PEER, "scope": "profile"}})}, "openid"),
+    ({"IDP_UPSTREAMS": json.dumps({"peer": {**PEER, "discovery_url": "ftp://x"}})}, "http(s)"),
+])
+def test_a_malformed_upstream_stops_the_start_up_with_a_clear_message(environ, message):
+    with pytest.raises(SettingsError, match=re.escape(message)):
+        load_settings(environ=environ)
