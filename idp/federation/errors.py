@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from .upstreams import PSC, Upstream
+
 
 class FederationError(Exception):
     """A brokered sign-in that cannot go on; ``reason`` is audited, ``message`` shown."""
@@ -16,9 +18,9 @@ class FederationError(Exception):
         super().__init__(reason)
         self.reason = reason
 
-    def shown(self, label: str) -> str:
+    def shown(self, upstream: Upstream) -> str:
         """The sentence shown to the person."""
-        return str(self.message) % {"label": label}
+        return str(self.message) % {"label": upstream.label}
 
 
 class UpstreamUnavailable(FederationError):
@@ -38,8 +40,13 @@ class AnswerRejected(FederationError):
 class LevelRefused(FederationError):
     """The upstream did not vouch for the level of authentication asked (acr)."""
 
-    message = _l("%(label)s n'a pas confirmé un niveau d'authentification suffisant (pour Pro "
-                 "Santé Connect : carte CPS ou e-CPS). Reconnectez-vous avec l'un de ces moyens.")
+    message = _l("%(label)s n'a pas confirmé un niveau d'authentification suffisant. "
+                 "Reconnectez-vous avec un moyen plus sûr.")
+    psc_message = _l("Pro Santé Connect n'a pas confirmé un niveau d'authentification suffisant. "
+                     "Reconnectez-vous avec votre carte CPS ou e-CPS.")
+
+    def shown(self, upstream: Upstream) -> str:
+        return str(self.psc_message) if upstream.name == PSC else super().shown(upstream)
 
 
 class Cancelled(FederationError):

@@ -154,7 +154,7 @@ def _failed(upstream: Upstream, flight: dict | None, error: FederationError):
     audit.record("federation.failed", upstream=upstream.name, reason=error.reason,
                  failure=type(error).__name__)
     db.session.commit()
-    message = error.shown(upstream.label)
+    message = error.shown(upstream)
     flight = flight or {}
     if flight.get("purpose") == "link":
         flash(message)

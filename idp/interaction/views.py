@@ -4,13 +4,14 @@ cancel. The second factor's screens are in ``factor_views``."""
 from __future__ import annotations
 
 from authlib.oauth2.rfc6749 import scope_to_list
-from flask import request
+from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 
 from .. import audit
 from ..accounts.users import check_password
 from ..extensions import db
 from ..factors.registry import DEFAULT_FACTOR, choices_for
+from ..federation.upstreams import PSC, configured_upstreams
 from ..models import Consent
 from ..models.base import utcnow
 from . import requests as pending_requests
@@ -108,6 +109,8 @@ def _login_page(pending, client, username="", error=None, factor=None):
         error=error,
         choices=choices_for(None) if pending.required_acr == "mfa" else [],
         chosen=factor or DEFAULT_FACTOR,
+        upstreams=[upstream for upstream in configured_upstreams(current_app.config).values()
+                   if upstream.name != PSC],  # Pro Santé Connect has its own button
     )
 
 
