@@ -35,7 +35,7 @@ translations: $(BIN)/idp
 	$(BIN)/pybabel extract -F babel.cfg -k _l --project mssante-idp --version 0.1.0 \
 		-o idp/translations/messages.pot .
 	$(BIN)/pybabel update -i idp/translations/messages.pot -d idp/translations -l en \
-		--width 100 --no-fuzzy-matching
+		--width 100 --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d idp/translations
 
 clean:

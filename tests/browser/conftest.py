@@ -33,6 +33,7 @@ def live_server(app, mail_catcher) -> Iterator[str]:
     port = free_port()
     url = f"http://{HOST}:{port}"
     served = create_app({**TEST_SETTINGS, "ISSUER": url, "PSC_CLIENT_ID": PSC_CLIENT_ID,
+                         "PSC_CLIENT_SECRET": "psc-test-secret",
                          "DATABASE_URL": app.config["DATABASE_URL"], **mail_catcher.settings})
     server = make_server(HOST, port, served, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
