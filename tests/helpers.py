@@ -14,6 +14,7 @@ from sqlalchemy import event
 
 from idp.accounts.users import create_user
 from idp.extensions import db
+from idp.models import AuditEvent, SsoSession
 from idp.oidc.clients import register_client
 
 PASSWORD = "correct horse battery staple"
@@ -154,3 +155,17 @@ class Actors:
         response = self.redeem(browser, rp, query["code"], verifier)
         assert response.status_code == 200, response.json
         return response.json
+
+
+def audit_events(app, name: str) -> list[AuditEvent]:
+    """The audit events called ``name``, oldest first."""
+    with app.app_context():
+        return list(db.session.scalars(
+            db.select(AuditEvent).where(AuditEvent.event == name).order_by(AuditEvent.id)))
+
+
+def live_sessions(app) -> int:
+    """How many SSO sessions have not ended."""
+    with app.app_context():
+        return len(db.session.scalars(
+            db.select(SsoSession).where(SsoSession.ended_at.is_(None))).all())

@@ -11,9 +11,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from idp.extensions import db
-from idp.models import AuditEvent, Client, RecoveryCode, TotpCredential
+from idp.models import Client, RecoveryCode, TotpCredential
 
-from ..helpers import csrf_token
+from ..helpers import audit_events, csrf_token
 from ..interaction.second_factor_journey import (
     ALICE,
     ALICE_PHONE,
@@ -31,11 +31,6 @@ from .account_journey import enrol_authenticator, follow, post, sign_in_to_accou
 @pytest.fixture
 def alice(actors):
     return actors.user(phone=ALICE_PHONE)
-
-
-def events(app, name):
-    with app.app_context():
-        return db.session.scalars(db.select(AuditEvent).where(AuditEvent.event == name)).all()
 
 
 def test_without_a_session_the_page_sends_the_person_through_the_sign_in(app, client, alice):
@@ -109,14 +104,14 @@ def test_a_wrong_first_code_leaves_the_authenticator_off(app, client, alice, mai
     assert refused.status_code == 200 and "Code incorrect." in shown(refused)
     with app.app_context():
         assert db.session.scalar(db.select(TotpCredential.confirmed_at)) is None
-    assert events(app, "totp.enabled") == []
+    assert audit_events(app, "totp.enabled") == []
 
 
 def test_after_activation_google_authenticator_signs_in(app, client, actors, alice,
                                                         mail_catcher):
     phone = enrol_authenticator(client, sign_in_to_account(client, mail_catcher))
     assert "Activé" in shown(client.get("/account"))
-    assert len(events(app, "totp.enabled")) == 1
+    assert len(audit_events(app, "totp.enabled")) == 1
 
     browser = app.test_client()  # another day, another browser
     rp = actors.rp(min_acr="mfa")
@@ -143,7 +138,7 @@ def test_a_wrong_or_replayed_authenticator_code_does_not_sign_in(app, client, ac
     assert wrong.status_code == 200 and "Code incorrect" in shown(wrong)
     replayed = type_code(browser, screen, confirmation)  # the code that confirmed the app
     assert replayed.status_code == 200
-    reasons = [e.detail["reason"] for e in events(app, "login.code_failed")]
+    reasons = [e.detail["reason"] for e in audit_events(app, "login.code_failed")]
     assert reasons == ["wrong", "replayed"]
     screen = code_page(browser, password_step(browser, start(browser, actors, rp)[0], "totp"))
     finish(browser, type_code(browser, screen, phone.at(time.time() + 30)), rp)
@@ -155,7 +150,7 @@ def test_deactivating_takes_google_authenticator_away(app, client, actors, alice
     assert "Google Authenticator est désactivé" in shown(done) and "Non activé" in shown(done)
     with app.app_context():
         assert db.session.scalar(db.select(TotpCredential)) is None
-    assert len(events(app, "totp.removed")) == 1
+    assert len(audit_events(app, "totp.removed")) == 1
     browser = app.test_client()
     page, _ = start(browser, actors, actors.rp(min_acr="mfa", name="Autre"))
     refused = password_step(browser, page, "totp")
@@ -177,7 +172,7 @@ def test_recovery_codes_are_shown_once_and_stored_hashed(app, client, alice, mai
     again = post(client, overview, "/account/recovery-codes")
     new = re.findall(r"<li><code>([a-z2-9-]{9})</code></li>", again.text)
     assert len(new) == 10 and not set(new) & set(codes)
-    assert len(events(app, "recovery_codes.generated")) == 2
+    assert len(audit_events(app, "recovery_codes.generated")) == 2
 
 
 @pytest.mark.parametrize("action", ["/account/authenticator", "/account/authenticator/confirm",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from werkzeug.serving import make_server
@@ -23,7 +22,6 @@ from ..conftest import TEST_SETTINGS
 from ..delivery_servers import HOST, free_port
 
 PSC_CLIENT_ID = "psc-test-client"
-CALLBACK_PAGE = "<!doctype html><title>Webmail</title><p>Connecté au webmail.</p>".encode()
 
 
 @pytest.fixture(scope="session")
@@ -43,32 +41,6 @@ def live_server(app, mail_catcher) -> Iterator[str]:
     thread.join()
     with served.app_context():
         db.engine.dispose()
-
-
-class _WebmailCallback(BaseHTTPRequestHandler):
-    """Answers every GET with the signed-in page."""
-
-    def do_GET(self):  # noqa: N802 - the name http.server calls
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(CALLBACK_PAGE)))
-        self.end_headers()
-        self.wfile.write(CALLBACK_PAGE)
-
-    def log_message(self, *_args):
-        """Keep the test output quiet."""
-
-
-@pytest.fixture(scope="session")
-def webmail_callback() -> Iterator[str]:
-    """The redirect URI of the stand-in webmail, served for the whole run."""
-    server = ThreadingHTTPServer((HOST, free_port()), _WebmailCallback)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://{HOST}:{server.server_address[1]}/callback"
-    server.shutdown()
-    thread.join()
-    server.server_close()
 
 
 @pytest.fixture

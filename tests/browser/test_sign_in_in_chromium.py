@@ -25,10 +25,10 @@ FOCUSED = "document.activeElement.id || document.activeElement.textContent"
 
 
 @pytest.fixture
-def rp(actors, webmail_callback):
+def rp(actors, relying_party):
     """Alice, and the webmail, which wants two factors."""
     actors.user()
-    return actors.rp(min_acr="mfa", redirect_uris=[webmail_callback])
+    return actors.rp(min_acr="mfa", redirect_uris=[relying_party.redirect_uri])
 
 
 def open_sign_in(page, live_server, rp) -> dict[str, str]:

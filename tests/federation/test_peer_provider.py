@@ -23,12 +23,12 @@ from joserfc.jwk import KeySet
 
 from idp.accounts.federated_identities import link_identity
 from idp.extensions import db
-from idp.models import AuditEvent, FederatedIdentity, SsoSession, UpstreamLogin, User
+from idp.models import FederatedIdentity, SsoSession, UpstreamLogin, User
 from idp.models.base import utcnow
 
 from ..conftest import TEST_SETTINGS
 from ..delivery_servers import HOST, app_settings
-from ..helpers import PASSWORD, query_of
+from ..helpers import PASSWORD, audit_events, live_sessions, query_of
 from ..interaction.second_factor_journey import ALICE, finish, shown, start
 from ..provider_process import RealProvider
 
@@ -98,7 +98,6 @@ def browser() -> Iterator[requests.Session]:
     """The browser's side at the peer (its cookies there)."""
     with requests.Session() as session:
         yield session
-
 
 
 def configured(app, peer: Peer, level: str = "mfa"):
@@ -230,17 +229,6 @@ def verified(id_token: str, jwks: dict) -> dict:
     return dict(jwt.decode(id_token, KeySet.import_key_set(jwks)).claims)
 
 
-def events(app, name: str) -> list[AuditEvent]:
-    with app.app_context():
-        return list(db.session.scalars(db.select(AuditEvent).where(AuditEvent.event == name)))
-
-
-def live_sessions(app) -> int:
-    with app.app_context():
-        return len(db.session.scalars(
-            db.select(SsoSession).where(SsoSession.ended_at.is_(None))).all())
-
-
 def upstream_id_token(app) -> str:
     with app.app_context():
         return db.session.scalar(db.select(UpstreamLogin.id_token))
@@ -271,7 +259,7 @@ def test_a_linked_person_signs_in_through_the_peer_with_password_and_emailed_cod
     with app.app_context():
         alice = db.session.scalar(db.select(User).where(User.email == ALICE))
         assert claims["sub"] == alice.subject != peer.subjects[PEER_ALICE]
-    [signed_in] = events(app, "federation.signed_in")
+    [signed_in] = audit_events(app, "federation.signed_in")
     assert signed_in.detail["upstream"] == NAME and signed_in.detail["acr"] == "mfa"
 
 
@@ -289,7 +277,7 @@ def test_an_identity_of_the_peer_linked_to_no_account_is_explained(
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(FederatedIdentity.id))) == 1  # Alice's
         assert db.session.scalar(db.select(db.func.count(UpstreamLogin.id))) == 0
-    [unknown] = events(app, "federation.unknown_identity")
+    [unknown] = audit_events(app, "federation.unknown_identity")
     assert unknown.detail == {"upstream": NAME, "subject": peer.subjects[PEER_BOB]}
 
 
@@ -307,10 +295,10 @@ def test_a_password_only_answer_of_the_peer_is_refused(app, client, browser, act
 
     assert screen.status_code == 200 and 'name="password"' in screen.text
     assert f"{LABEL} n'a pas confirmé un niveau d'authentification suffisant" in shown(screen)
-    [failed] = events(app, "federation.failed")
+    [failed] = audit_events(app, "federation.failed")
     assert failed.detail["upstream"] == NAME and failed.detail["failure"] == "LevelRefused"
     assert failed.detail["reason"] == "acr 'pwd'"
-    assert live_sessions(app) == 0 and not events(app, "federation.signed_in")
+    assert live_sessions(app) == 0 and not audit_events(app, "federation.signed_in")
 
 
 def test_logging_out_here_ends_the_session_at_the_peer_too(app, client, browser, actors, rp,
@@ -360,9 +348,9 @@ def test_a_session_that_merely_expires_leaves_the_peer_session_alone(
 
     assert 'name="password"' in page.text
     assert live_sessions(app) == 0
-    [ended] = events(app, "session.ended")
+    [ended] = audit_events(app, "session.ended")
     assert ended.detail["reason"] == "idle"
-    assert not events(app, "federation.logout_failed")
+    assert not audit_events(app, "federation.logout_failed")
 
     # Still signed in at the peer: back through it without typing anything.
     mail_catcher.clear()

@@ -14,10 +14,8 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlencode
 
 import pytest
@@ -26,8 +24,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 from playwright.sync_api import expect
 
-from ..chromium import open_browser
-from ..delivery_servers import HOST
+from ..chromium import RelyingPartyCallback, open_browser
 from ..helpers import pkce_pair, query_of
 from ..provider_process import RealProvider
 from .conftest import ACCOUNTS, NATIONAL_ID, SECRETS, STRANGER_ID
@@ -39,34 +36,6 @@ ALICE = "alice.martin@chu-test.mssante.fr"
 PASSWORD = "psc browser password 2026"
 SIGN_IN_HEADING = "Connexion à la Messagerie Sécurisée de Santé"
 PSC_BUTTON = "S'identifier avec PRO SANTÉ CONNECT"
-RP_PAGE = "<!doctype html><title>Webmail</title><p>Connecté au webmail.</p>".encode()
-
-
-class RelyingParty(ThreadingHTTPServer):
-    """The relying party's callback: answers RP_PAGE; ``calls`` holds the URLs it was sent."""
-
-    def __init__(self) -> None:
-        super().__init__((HOST, 0), _Callback)
-        self.calls: list[str] = []
-        self.redirect_uri = f"http://{HOST}:{self.server_address[1]}/callback"
-
-
-class _Callback(BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802 - the name http.server calls
-        if not self.path.startswith("/callback"):  # the browser's /favicon.ico
-            self.send_error(404)
-            return
-        self.server.calls.append(f"http://{HOST}:{self.server.server_address[1]}{self.path}")
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(RP_PAGE)))
-        self.end_headers()
-        self.wfile.write(RP_PAGE)
-
-    def log_message(self, *_args):
-        """Keep the test output quiet."""
-
-
 @dataclass
 class Stack:
     """The running provider and upstream, and the relying party's registration."""
@@ -75,7 +44,7 @@ class Stack:
     upstream: PscUpstream
     client_id: str
     client_secret: str
-    relying_party: RelyingParty
+    relying_party: RelyingPartyCallback
 
     @property
     def redirect_uri(self) -> str:
@@ -83,7 +52,7 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory) -> Iterator[Stack]:
+def stack(tmp_path_factory, relying_party) -> Iterator[Stack]:
     tmp = tmp_path_factory.mktemp("psc-chromium")
     upstream = PscUpstream(tmp, [], ACCOUNTS)
     provider = RealProvider(tmp, PSC_CLIENT_ID="idp-hs", PSC_CLIENT_SECRET=SECRETS["hs"],
@@ -95,25 +64,17 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
         "id_token_signed_response_alg": "HS256",
         "token_endpoint_auth_method": "client_secret_basic",
     }]
-    relying_party = RelyingParty()
-    thread = threading.Thread(target=relying_party.serve_forever, daemon=True)
-    thread.start()
-    try:
-        provider.run("db", "upgrade")
-        provider.run("users", "create", ALICE, "--name", "Alice Martin",
-                     "--notification-email", "alice@example.org", "--password-stdin",
-                     stdin=PASSWORD + "\n")
-        provider.run("users", "link-psc", ALICE, NATIONAL_ID)
-        credentials = json.loads(provider.run(
-            "clients", "create", "--name", "Webmail", "--first-party", "--json",
-            "--redirect-uri", relying_party.redirect_uri, "--acr", "mfa"))
-        with upstream, provider.serving():
-            yield Stack(provider.issuer, upstream, credentials["client_id"],
-                        credentials["client_secret"], relying_party)
-    finally:
-        relying_party.shutdown()
-        thread.join()
-        relying_party.server_close()
+    provider.run("db", "upgrade")
+    provider.run("users", "create", ALICE, "--name", "Alice Martin",
+                 "--notification-email", "alice@example.org", "--password-stdin",
+                 stdin=PASSWORD + "\n")
+    provider.run("users", "link-psc", ALICE, NATIONAL_ID)
+    credentials = json.loads(provider.run(
+        "clients", "create", "--name", "Webmail", "--first-party", "--json",
+        "--redirect-uri", relying_party.redirect_uri, "--acr", "mfa"))
+    with upstream, provider.serving():
+        yield Stack(provider.issuer, upstream, credentials["client_id"],
+                    credentials["client_secret"], relying_party)
 
 
 @pytest.fixture

@@ -8,9 +8,10 @@ import pytest
 
 from idp.accounts.federated_identities import PSC, link_identity
 from idp.extensions import db
-from idp.models import AuditEvent, FederatedIdentity, User
+from idp.models import FederatedIdentity, User
 
 from ..account.account_journey import follow, post, sign_in_to_account
+from ..helpers import audit_events
 from ..interaction.second_factor_journey import ALICE, finish, id_token_of, shown
 from .conftest import CALLBACK, NATIONAL_ID, back_from_upstream, psc_sign_in
 from .psc_upstream import sign_in_upstream
@@ -26,11 +27,6 @@ def links(app) -> list[tuple[str, str, str]]:
             .join(FederatedIdentity, FederatedIdentity.user_id == User.id))]
 
 
-def events(app, name: str) -> list[AuditEvent]:
-    with app.app_context():
-        return list(db.session.scalars(db.select(AuditEvent).where(AuditEvent.event == name)))
-
-
 def test_a_referent_links_and_unlinks_with_the_cli(app, runner, actors):
     actors.user()
     linked = runner.invoke(args=["users", "link-psc", ALICE, NATIONAL_ID])
@@ -38,13 +34,13 @@ def test_a_referent_links_and_unlinks_with_the_cli(app, runner, actors):
     assert f"lié à Pro Santé Connect : {NATIONAL_ID}" in linked.output
     assert links(app) == [(ALICE, "psc", NATIONAL_ID)]
     again = runner.invoke(args=["users", "link-psc", ALICE, NATIONAL_ID])
-    assert again.exit_code == 0 and len(events(app, "federation.linked")) == 1
+    assert again.exit_code == 0 and len(audit_events(app, "federation.linked")) == 1
 
     unlinked = runner.invoke(args=["users", "unlink-psc", ALICE])
 
     assert unlinked.exit_code == 0 and "supprimé" in unlinked.output
     assert links(app) == []
-    [event] = events(app, "federation.unlinked")
+    [event] = audit_events(app, "federation.unlinked")
     assert event.detail == {"upstream": "psc", "subject": NATIONAL_ID, "unlinked_by": "cli"}
 
 
@@ -81,7 +77,7 @@ def test_a_person_links_their_identity_from_the_account_page(app, client, browse
     assert "Votre identité Pro Santé Connect est liée à votre compte" in shown(page)
     assert NATIONAL_ID in page.text
     assert links(app) == [(ALICE, "psc", NATIONAL_ID)]
-    [event] = events(app, "federation.linked")
+    [event] = audit_events(app, "federation.linked")
     assert event.detail["linked_by"] == "self"
 
 
@@ -113,7 +109,7 @@ def test_linking_needs_a_complete_local_sign_in(app, client, actors, psc, mail_c
         db.session.commit()
     refused = post(client, account, "/federation/psc/link")
     assert refused.status_code == 302 and refused.headers["Location"].endswith("/account")
-    assert events(app, "federation.started") == []
+    assert audit_events(app, "federation.started") == []
 
 
 def test_an_identity_already_linked_to_someone_else_is_not_taken(app, client, browser, actors,
@@ -132,7 +128,7 @@ def test_an_identity_already_linked_to_someone_else_is_not_taken(app, client, br
 
     assert "déjà liée à un autre compte" in shown(page)
     assert links(app) == [(BOB, "psc", NATIONAL_ID)]
-    assert events(app, "federation.link_refused")
+    assert audit_events(app, "federation.link_refused")
 
 
 def test_a_person_removes_the_link_from_the_account_page(app, client, actors, psc,
@@ -147,5 +143,5 @@ def test_a_person_removes_the_link_from_the_account_page(app, client, actors, ps
 
     assert "Le lien avec Pro Santé Connect est supprimé" in shown(page)
     assert links(app) == []
-    [event] = events(app, "federation.unlinked")
+    [event] = audit_events(app, "federation.unlinked")
     assert event.detail["unlinked_by"] == "self"

@@ -9,9 +9,10 @@ import time
 import pytest
 
 from idp.extensions import db
-from idp.models import AuditEvent, FederatedIdentity, SsoSession, UpstreamLogin
+from idp.models import FederatedIdentity, UpstreamLogin
 
 from ..delivery_servers import app_settings
+from ..helpers import audit_events, live_sessions
 from ..interaction.second_factor_journey import finish, id_token_of, shown, start
 from .conftest import CALLBACK, STRANGER_ID, back_from_upstream, psc_sign_in, to_upstream
 from .psc_upstream import cancel_upstream, sign_in_upstream
@@ -24,17 +25,6 @@ def rp(actors):
     return actors.rp(min_acr="mfa")
 
 
-def events(app, name: str) -> list[AuditEvent]:
-    with app.app_context():
-        return list(db.session.scalars(db.select(AuditEvent).where(AuditEvent.event == name)))
-
-
-def live_sessions(app) -> int:
-    with app.app_context():
-        return len(db.session.scalars(
-            db.select(SsoSession).where(SsoSession.ended_at.is_(None))).all())
-
-
 def test_a_linked_person_signs_in_with_pro_sante_connect(app, client, browser, actors, rp,
                                                          psc, alice_linked):
     answer, verifier = psc_sign_in(client, browser, actors, rp)
@@ -44,7 +34,7 @@ def test_a_linked_person_signs_in_with_pro_sante_connect(app, client, browser, a
     assert claims["acr"] == "mfa"
     assert claims["amr"] == ["pwd", "otp", "fed"]  # the upstream's amr, then the federation
     assert claims["sid"]
-    [signed_in] = events(app, "federation.signed_in")
+    [signed_in] = audit_events(app, "federation.signed_in")
     assert signed_in.detail["upstream"] == "psc"
     with app.app_context():
         assert db.session.scalar(db.select(UpstreamLogin.upstream)) == "psc"
@@ -92,7 +82,7 @@ def test_an_unknown_identity_is_explained_and_no_account_is_created(app, client,
     assert live_sessions(app) == 0
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(FederatedIdentity.id))) == 0
-    [unknown] = events(app, "federation.unknown_identity")
+    [unknown] = audit_events(app, "federation.unknown_identity")
     assert unknown.detail["subject"] == STRANGER_ID
 
 
@@ -115,7 +105,7 @@ def failed_back_on_the_sign_in_screen(app, client, answer, expected: str, reason
     screen = client.get(answer.headers["Location"])
     assert screen.status_code == 200
     assert expected in shown(screen) and 'name="password"' in screen.text
-    [failed] = events(app, "federation.failed")
+    [failed] = audit_events(app, "federation.failed")
     assert reason in failed.detail["reason"], failed.detail
     assert live_sessions(app) == 0
     with app.app_context():

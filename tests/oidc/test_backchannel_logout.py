@@ -14,9 +14,9 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from idp.extensions import db
-from idp.models import AuditEvent, SsoSession
+from idp.models import AuditEvent
 
-from ..helpers import csrf_token, pkce_pair, query_of
+from ..helpers import csrf_token, live_sessions, pkce_pair, query_of
 
 BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 BYE = "https://rp.example.org/bye"
@@ -104,12 +104,6 @@ def audit_events(app, name: str) -> list[AuditEvent]:
         rows = db.session.scalars(db.select(AuditEvent).where(AuditEvent.event == name)).all()
         db.session.expunge_all()
         return rows
-
-
-def live_sessions(app) -> int:
-    with app.app_context():
-        return len(db.session.scalars(
-            db.select(SsoSession).where(SsoSession.ended_at.is_(None))).all())
 
 
 @pytest.fixture

@@ -12,11 +12,9 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 
-from idp.extensions import db
-from idp.models import SsoSession
 from idp.oidc.keys import key_ring
 
-from ..helpers import csrf_token, pkce_pair, query_of
+from ..helpers import csrf_token, live_sessions, pkce_pair, query_of
 
 BYE = "https://rp.example.org/bye"
 
@@ -36,13 +34,6 @@ def asks_for_password(browser, actors, rp) -> bool:
     response = browser.get("/authorize", query_string=actors.auth_params(rp))
     assert response.status_code == 302
     return urlsplit(response.headers["Location"]).path.startswith("/interaction")
-
-
-def live_sessions(app) -> int:
-    with app.app_context():
-        return len(db.session.scalars(
-            db.select(SsoSession).where(SsoSession.ended_at.is_(None))
-        ).all())
 
 
 @pytest.fixture
