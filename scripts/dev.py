@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -28,12 +29,27 @@ def _webmail_environment() -> dict[str, str]:
     return {**os.environ, "WEBMAIL_ISSUER": f"http://localhost:{PORT}", **dict(pairs)}
 
 
+def _ports_in_use() -> list[str]:
+    """The ports this stack needs that another program already holds."""
+    taken = []
+    for port in (PORT, WEBMAIL_PORT, "8025", "1025"):
+        with socket.socket() as probe:
+            if probe.connect_ex((HOST, int(port))) == 0:
+                taken.append(port)
+    return taken
+
+
 def _stop(_signum, _frame):
     raise KeyboardInterrupt
 
 
 def main() -> int:
     signal.signal(signal.SIGTERM, _stop)  # stopped by a supervisor: stop the children too
+    taken = _ports_in_use()
+    if taken:
+        print(f"Port(s) déjà utilisé(s) sur {HOST} : {', '.join(taken)}. Arrêtez le programme "
+              "qui les occupe (un autre `make run` ?), puis relancez.", file=sys.stderr)
+        return 1
     webmail_env = _webmail_environment()
     subprocess.run([str(BIN / "demo-webmail"), "seed"], env=webmail_env, check=True)
     processes = [
