@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import smtplib
+from email import policy
 
 import flask_mail
 from flask import current_app
@@ -22,8 +23,8 @@ class MailChannel:
     def send(self, message: Message) -> Sent:
         """Hand the message to the SMTP server; raise DeliveryFailed when it is refused or
         the server cannot be reached in time."""
-        email = flask_mail.Message(subject=message.subject, recipients=[message.to],
-                                   body=message.text, html=message.html)
+        email = _Email(subject=message.subject, recipients=[message.to],
+                       body=message.text, html=message.html)
         try:
             with _Connection(current_app.extensions["mail"], self.timeout) as connection:
                 connection.send(email)
@@ -44,6 +45,21 @@ class MailChannel:
         except OSError as error:
             raise DeliveryFailed("SMTP server unreachable") from error
         return Sent("sent")
+
+
+class _Email(flask_mail.Message):
+    """Flask-Mail's message, with its subject encoded by the standard library's current e-mail
+    policy. Flask-Mail encodes it with the legacy ``Header``, and Python 3.11 drops a space
+    where it folds a long subject between encoded words ("MSSanté é" arrived as "MSSantéé");
+    our subjects are short, so they are written on one line, without folding."""
+
+    POLICY = policy.SMTP.clone(max_line_length=200)
+
+    def as_bytes(self) -> bytes:
+        email = self._message()
+        del email["Subject"]
+        email["Subject"] = self.subject
+        return email.as_bytes(policy=self.POLICY)
 
 
 def _smtp_reason(code: int, text: bytes | str) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import socket
 
+import pytest
+
 from idp.audit import events_for
 from idp.delivery.channel import Message
 from idp.delivery.records import deliver
@@ -33,6 +35,17 @@ def test_an_email_in_text_and_html_reaches_the_smtp_server(app, ctx, mail_catche
     assert "<strong>123456</strong>" in email["html"]
     assert (delivery.channel, delivery.status, delivery.reason) == ("email", "sent", None)
     assert delivery.destination == "a***@example.org"
+
+
+@pytest.mark.parametrize("subject", [
+    "Confirmez la nouvelle adresse de notification de votre compte MSSanté é è à",
+    "Votre compte MSSanté : choisissez votre mot de passe — accès à l'hôpital numéro 12",
+])
+def test_a_long_subject_with_accents_arrives_intact(ctx, mail_catcher, subject):
+    """Python 3.11's legacy header folding dropped the space between two encoded words."""
+    deliver(alice(), "email", Message(to=NOTIFICATION_EMAIL, subject=subject, text="é",
+                                      html="<p>é</p>"))
+    assert mail_catcher.messages("email")[0]["subject"] == subject
 
 
 def test_a_sent_email_is_audited_with_its_masked_destination(ctx, mail_catcher):
