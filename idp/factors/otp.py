@@ -167,7 +167,8 @@ def _check_hourly_cap(user: User) -> None:
     since = utcnow() - timedelta(hours=1)
     sent = db.session.scalar(
         db.select(func.count(Delivery.id)).where(
-            Delivery.user_id == user.id, Delivery.created_at > since, Delivery.status != "failed"
+            Delivery.user_id == user.id, Delivery.created_at > since, Delivery.status != "failed",
+            Delivery.challenge_id.is_not(None),  # codes only: links and notices do not count
         )
     )
     if sent >= current_app.config["OTP_HOURLY_CAP"]:

@@ -12,7 +12,7 @@ from datetime import UTC, timedelta
 import pytest
 
 from idp.extensions import db
-from idp.models import Delivery, OtpChallenge, SsoSession
+from idp.models import Delivery, OtpChallenge, SsoSession, User
 from idp.models.base import utcnow
 
 from ..delivery_servers import app_settings
@@ -237,6 +237,18 @@ def test_at_most_ten_codes_an_hour(client, actors, rp, mail_catcher):
     refused = ask_again(client, screen)
     assert "Trop de codes ont été envoyés" in shown(refused)
     assert len(mail_catcher.messages()) == 10
+
+
+def test_links_and_notices_do_not_count_against_the_hourly_cap_of_codes(client, app, actors,
+                                                                        rp, mail_catcher):
+    with app.app_context():
+        alice = db.session.scalar(db.select(User).where(User.email == ALICE))
+        db.session.add_all(Delivery(user_id=alice.id, channel="email", destination="a***@e***",
+                                    status="sent") for _ in range(10))  # e.g. password links
+        db.session.commit()
+    page, _ = start(client, actors, rp)
+    screen = code_page(client, password_step(client, page))
+    assert latest_code(mail_catcher) and screen.status_code == 200
 
 
 def test_repeated_wrong_codes_delay_the_code_step_but_not_the_password(client, actors, rp,
