@@ -34,6 +34,10 @@ class Conflict(IdpError):
     """The thing to create already exists."""
 
 
+class Forbidden(IdpError):
+    """The person or service acting may not do this (their role does not allow it)."""
+
+
 def _wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes[

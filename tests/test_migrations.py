@@ -22,6 +22,8 @@ LOOKUP_PATHS = [
     ("federated_identities", ["upstream", "subject"]),
     ("federated_identities", ["user_id", "upstream"]),
     ("upstream_logins", ["sso_session_id"]),
+    ("notification_email_changes", ["token_hash"]),
+    ("notification_email_changes", ["user_id"]),
     ("organisations", ["code"]),
     ("mailboxes", ["address"]),
     ("mailbox_access", ["user_id"]),

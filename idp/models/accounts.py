@@ -16,8 +16,9 @@ class Role(enum.StrEnum):
     """What a person may do beyond using their own account."""
 
     USER = "user"
-    REFERENT = "referent"
-    ADMIN = "admin"
+    REFERENT = "referent"  # manages the accounts and mailboxes of their organisation
+    SUPPORT = "support"  # reads accounts, delivery records and the audit trail
+    ADMIN = "admin"  # everything, every organisation
 
 
 class UserStatus(enum.StrEnum):
@@ -121,6 +122,24 @@ class PasswordResetToken(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # "reset" (forgotten password) or "setup" (a new account's first password)
+    purpose: Mapped[str] = mapped_column(String(16), default="reset", server_default="reset")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+
+
+class NotificationEmailChange(db.Model):
+    """A new notification address waiting for its confirmation: codes and links keep going to
+    the current one until the link sent to the new address is opened."""
+
+    __tablename__ = "notification_email_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    new_address: Mapped[str] = mapped_column(String(254))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    requested_by: Mapped[str] = mapped_column(String(320))  # who asked: "self", an admin, "cli"
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    confirmed_at: Mapped[datetime | None]

@@ -45,6 +45,14 @@ class Client(db.Model, ClientMixin):
     first_party: Mapped[bool] = mapped_column(default=False)
     resource_server: Mapped[bool] = mapped_column(default=False)
     disabled: Mapped[bool] = mapped_column(default=False)
+    # After a rotation the previous secret keeps working until this time (a grace period).
+    previous_secret_hash: Mapped[str | None] = mapped_column(String(64))
+    previous_secret_expires_at: Mapped[datetime | None]
+    # A service client of the admin API acts with this role (admin, referent, support), a
+    # referent for this organisation.
+    admin_role: Mapped[str | None] = mapped_column(String(16))
+    admin_organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property
@@ -83,9 +91,15 @@ class Client(db.Model, ClientMixin):
         return redirect_uri in self.redirect_uris
 
     def check_client_secret(self, client_secret: str) -> bool:
+        """The current secret, or the previous one during its grace period."""
         if not self.secret_hash or not isinstance(client_secret, str):
             return False
-        return hmac.compare_digest(self.secret_hash, digest(client_secret))
+        presented = digest(client_secret)
+        if hmac.compare_digest(self.secret_hash, presented):
+            return True
+        return bool(self.previous_secret_hash and self.previous_secret_expires_at
+                    and utcnow() < self.previous_secret_expires_at
+                    and hmac.compare_digest(self.previous_secret_hash, presented))
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
         return method == self.token_endpoint_auth_method
