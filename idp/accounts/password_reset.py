@@ -1,4 +1,5 @@
-"""Forgotten password: a single-use link sent to the notification e-mail, then a new password.
+"""Password links: a single-use link sent to the notification e-mail, then a new password
+(a forgotten password, a reset sent by a referent, or a new account's first password).
 
 The link carries a 256-bit random token stored only as its SHA-256 digest, valid
 PASSWORD_RESET_TTL_SECONDS, consumed by one conditional UPDATE. A new link makes the older
@@ -36,6 +37,8 @@ from . import lockout, password_policy
 from .users import find_user, set_password
 
 RESEND_INTERVAL = timedelta(seconds=60)
+RESET, SETUP = "reset", "setup"
+TTL_SETTINGS = {RESET: "PASSWORD_RESET_TTL_SECONDS", SETUP: "PASSWORD_SETUP_TTL_SECONDS"}
 MISMATCH = _l("Les deux mots de passe saisis ne sont pas identiques.")
 
 
@@ -52,14 +55,22 @@ def request_reset(identifier: str) -> None:
     """Send a reset link to the notification e-mail of the account ``identifier``, if there is
     one that may sign in; otherwise do the same work but send nothing (audited either way)."""
     token = new_secret()
-    token_hash = digest(token)
     user = find_user(identifier[:254])
     reason = _reason_to_ignore(user)
     if reason:
+        digest(token)  # the same work as for a real account
         audit.record("password.reset_request_ignored", user_id=user.id if user else None,
                      reason=reason)
         db.session.commit()
         return
+    send_link(user, RESET, token)
+
+
+def send_link(user: User, purpose: str = RESET, token: str | None = None) -> None:
+    """E-mail ``user`` a single-use link to choose a password: RESET (forgotten, or sent by a
+    referent) or SETUP (a new account's first password, valid PASSWORD_SETUP_TTL_SECONDS).
+    Older unused links of the person stop working; audited."""
+    token = token or new_secret()
     now = utcnow()
     db.session.execute(
         update(PasswordResetToken)
@@ -67,11 +78,12 @@ def request_reset(identifier: str) -> None:
                PasswordResetToken.expires_at > now)
         .values(expires_at=now)
     )
-    ttl = timedelta(seconds=current_app.config["PASSWORD_RESET_TTL_SECONDS"])
-    db.session.add(PasswordResetToken(user_id=user.id, token_hash=token_hash, created_at=now,
-                                      expires_at=now + ttl))
-    audit.record("password.reset_requested", user_id=user.id)
-    deliver(user, "email", _link_message(user, token))
+    seconds = current_app.config[TTL_SETTINGS[purpose]]
+    db.session.add(PasswordResetToken(user_id=user.id, token_hash=digest(token), purpose=purpose,
+                                      created_at=now, expires_at=now + timedelta(seconds=seconds)))
+    audit.record("password.reset_requested" if purpose == RESET else "password.setup_sent",
+                 user_id=user.id)
+    deliver(user, "email", _link_message(user, token, purpose, seconds))
 
 
 def pending_link(token: str) -> tuple[PasswordResetToken, User]:
@@ -142,12 +154,14 @@ def _audit_failure(user_id: int | None, reason: str) -> None:
     db.session.commit()
 
 
-def _link_message(user: User, token: str) -> Message:
+def _link_message(user: User, token: str, purpose: str, seconds: int) -> Message:
     """The e-mail with the link, in the person's language, plain text and HTML."""
+    subject = (gettext("Changement de votre mot de passe MSSanté") if purpose == RESET
+               else gettext("Votre compte MSSanté : choisissez votre mot de passe"))
     return notification_email(
-        user, gettext("Changement de votre mot de passe MSSanté"), "password_reset",
+        user, subject, "password_reset" if purpose == RESET else "password_setup",
         link=public_url("password.reset", token=token),  # never the request's Host header
-        minutes=current_app.config["PASSWORD_RESET_TTL_SECONDS"] // 60,
+        minutes=seconds // 60, hours=seconds // 3600,
     )
 
 

@@ -35,6 +35,15 @@ def generate(user: User) -> list[str]:
     return codes
 
 
+def revoke_all(user: User) -> int:
+    """Make every recovery code of the person worthless; how many there were (audited, the
+    caller commits)."""
+    removed = db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    if removed.rowcount:
+        audit.record("recovery_codes.revoked", user_id=user.id, count=removed.rowcount)
+    return removed.rowcount
+
+
 def use(user: User, typed: str) -> bool:
     """Burn the person's unused code ``typed``; True when it was one (the caller commits)."""
     code = _normal(typed)

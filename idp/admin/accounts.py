@@ -1,0 +1,187 @@
+"""Administration of accounts: one function per action (check the actor, validate, write,
+audit with the actor's name), used by the web area, the JSON API and the CLI alike.
+
+No password is ever chosen, shown or sent by an administrator: a new account receives a
+single-use link to choose its own, and a reset sends the same kind of link.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import audit
+from ..accounts import lockout, password_reset
+from ..accounts.federated_identities import PSC, identity_of, link_identity, unlink_identity
+from ..accounts.users import create_user
+from ..accounts.validation import display_name, phone_number
+from ..errors import Forbidden, ValidationError
+from ..extensions import db
+from ..factors import recovery, totp
+from ..interaction.sessions import end_all_sessions
+from ..models import Organisation, Role, User, UserStatus
+from .actors import (
+    ADMIN_ONLY,
+    READ,
+    WRITE,
+    Actor,
+    organisation_for,
+    require,
+    user_for,
+    users_visible_to,
+)
+
+PAGE_SIZE = 50
+
+
+def list_accounts(actor: Actor, search: str = "", organisation: str | None = None,
+                  page: int = 1) -> list[User]:
+    """Accounts ``actor`` may see, by MSSanté address, optionally searched and filtered."""
+    require(actor, READ)
+    query = users_visible_to(actor).order_by(User.email)
+    if search:
+        pattern = f"%{search.strip().lower()}%"
+        query = query.where(db.or_(User.email.like(pattern),
+                                   db.func.lower(User.family_name).like(pattern)))
+    if organisation:
+        query = query.join(Organisation, Organisation.id == User.organisation_id).where(
+            Organisation.code == organisation)
+    page = max(1, page)
+    return list(db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
+
+
+def account(actor: Actor, address: str) -> User:
+    """One account ``actor`` may see."""
+    return user_for(actor, address, READ)
+
+
+def describe(user: User) -> dict[str, Any]:
+    """What the administration shows of an account (never a secret)."""
+    link = identity_of(user, PSC)
+    return {
+        "address": user.email, "given_name": user.given_name, "family_name": user.family_name,
+        "notification_email": user.notification_email, "phone": user.phone,
+        "organisation": user.organisation.code if user.organisation else None,
+        "role": user.role, "status": user.status,
+        "has_password": user.password_hash is not None,
+        "authenticator": totp.confirmed_credential(user) is not None,
+        "recovery_codes": recovery.remaining(user),
+        "psc_national_id": link.subject if link else None,
+        "locked": bool(lockout.seconds_blocked(user.id, lockout.PASSWORD)
+                       or lockout.seconds_blocked(user.id, lockout.CODE)),
+        "created_at": user.created_at.isoformat(timespec="seconds") + "Z",
+    }
+
+
+def create_account(actor: Actor, address: str, name: str, notification_email: str, *,
+                   phone: str | None = None, organisation: str | None = None,
+                   role: str = Role.USER.value) -> User:
+    """Create an account (a referent: in their organisation, role user only); the person
+    receives a link to choose their password at their notification address."""
+    require(actor, WRITE)
+    if role != Role.USER.value:
+        require(actor, ADMIN_ONLY)
+    home = organisation_for(actor, organisation)
+    user = create_user(address, name, notification_email, phone=phone,
+                       organisation_code=home.code if home else None, role=role)
+    audit.record("admin.account_created", user_id=user.id, by=actor.name)
+    password_reset.send_link(user, password_reset.SETUP)
+    db.session.commit()
+    return user
+
+
+def update_account(actor: Actor, address: str, *, name: str | None = None,
+                   phone: str | None = None, organisation: str | None = None,
+                   role: str | None = None) -> User:
+    """Change names, mobile number and, for an administrator, organisation and role. Only the
+    fields given change (phone "" removes the number). The notification address changes
+    through its own confirmation (``accounts.notification_email``)."""
+    user = user_for(actor, address, WRITE)
+    changed = []
+    if name is not None:
+        user.given_name, user.family_name = display_name(name)
+        changed.append("name")
+    if phone is not None:
+        user.phone = phone_number(phone)
+        changed.append("phone")
+    if organisation is not None or role is not None:
+        require(actor, ADMIN_ONLY)
+    if organisation is not None:
+        home = organisation_for(actor, organisation or None)
+        user.organisation_id = home.id if home else None
+        changed.append("organisation")
+    if role is not None:
+        if role not in {r.value for r in Role}:
+            raise ValidationError(f"Rôle inconnu : {role} (user, referent, support ou admin).")
+        user.role = role
+        changed.append("role")
+    if changed:
+        audit.record("admin.account_updated", user_id=user.id, by=actor.name, fields=changed)
+    db.session.commit()
+    return user
+
+
+def set_enabled(actor: Actor, address: str, enabled: bool) -> User:
+    """Enable or disable an account; disabling ends its sessions (clients are told)."""
+    user = user_for(actor, address, WRITE)
+    if user.id == actor.user_id and not enabled:
+        raise Forbidden("Vous ne pouvez pas désactiver votre propre compte.")
+    user.status = UserStatus.ACTIVE.value if enabled else UserStatus.DISABLED.value
+    ended = 0 if enabled else end_all_sessions(user.id, "disabled")
+    audit.record("admin.account_enabled" if enabled else "admin.account_disabled",
+                 user_id=user.id, by=actor.name, sessions_ended=ended)
+    db.session.commit()
+    return user
+
+
+def unlock(actor: Actor, address: str) -> User:
+    """Clear the password and code failure counters (the growing delays)."""
+    user = user_for(actor, address, WRITE)
+    lockout.reset(user.id, lockout.PASSWORD)
+    lockout.reset(user.id, lockout.CODE)
+    audit.record("admin.account_unlocked", user_id=user.id, by=actor.name)
+    db.session.commit()
+    return user
+
+
+def send_password_reset(actor: Actor, address: str) -> User:
+    """Send the person a link to choose a new password (their current one keeps working
+    until they do)."""
+    user = user_for(actor, address, WRITE)
+    if not user.is_active:
+        raise ValidationError("Ce compte est désactivé : réactivez-le d'abord.")
+    audit.record("admin.password_reset_sent", user_id=user.id, by=actor.name)
+    password_reset.send_link(user, password_reset.RESET)
+    db.session.commit()
+    return user
+
+
+def reset_factors(actor: Actor, address: str) -> User:
+    """Take away the authenticator and the recovery codes (a lost phone): the person signs in
+    with an e-mailed or SMS code and sets them up again."""
+    user = user_for(actor, address, WRITE)
+    removed = totp.remove(user)
+    revoked = recovery.revoke_all(user)
+    audit.record("admin.factors_reset", user_id=user.id, by=actor.name,
+                 authenticator_removed=removed, recovery_codes_revoked=revoked)
+    db.session.commit()
+    return user
+
+
+def end_sessions(actor: Actor, address: str) -> int:
+    """End every session of the person (clients are told by back-channel logout)."""
+    user = user_for(actor, address, WRITE)
+    ended = end_all_sessions(user.id, "admin")
+    audit.record("admin.sessions_ended", user_id=user.id, by=actor.name, count=ended)
+    db.session.commit()
+    return ended
+
+
+def set_psc_identity(actor: Actor, address: str, national_id: str | None) -> User:
+    """Record the person's Pro Santé Connect national identifier, or remove it (None)."""
+    user = user_for(actor, address, WRITE)
+    if national_id is not None:
+        link_identity(user, PSC, national_id, linked_by=actor.name)
+    else:
+        unlink_identity(user, PSC, unlinked_by=actor.name)
+    db.session.commit()
+    return user
