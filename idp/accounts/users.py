@@ -1,4 +1,5 @@
-"""Users: creation, lookup, password check and notification email."""
+"""Users: creation, lookup and password check (the notification e-mail changes through
+``notification_email``)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def create_user(
     given_name, family_name = validation.display_name(name)
     phone = validation.phone_number(phone)
     if role not in {r.value for r in Role}:
-        raise ValidationError(f"Rôle inconnu : {role} (user, referent ou admin).")
+        raise ValidationError(f"Rôle inconnu : {role} (user, referent, support ou admin).")
     organisation = get_organisation(organisation_code) if organisation_code else None
     if db.session.scalar(db.select(User.id).where(User.email == email)):
         raise Conflict(f"Le compte « {email} » existe déjà.")
@@ -68,21 +69,6 @@ def get_user(email: str) -> User:
 def find_user(email: str) -> User | None:
     """The account whose MSSanté address is ``email``, if any."""
     return db.session.scalar(db.select(User).where(User.email == (email or "").strip().lower()))
-
-
-def set_notification_email(email: str, address: str) -> User:
-    """Change where a person's codes and links are sent (operator action, audited)."""
-    user = get_user(email)
-    address = validation.email_address(address, "adresse de notification")
-    if address == user.email:
-        raise ValidationError(
-            "L'adresse de notification doit être différente de l'adresse MSSanté."
-        )
-    previous = user.notification_email
-    user.notification_email = address
-    audit.record("user.notification_email_changed", user_id=user.id, previous=previous, new=address)
-    db.session.commit()
-    return user
 
 
 def check_password(email: str, password: str) -> User | None:

@@ -6,7 +6,7 @@ import pytest
 
 from idp.accounts.mailboxes import create_mailbox, mailboxes_for
 from idp.accounts.organisations import create_organisation
-from idp.accounts.users import create_user, find_user, get_user, set_notification_email
+from idp.accounts.users import create_user, find_user, get_user
 from idp.errors import Conflict, NotFound, ValidationError
 from idp.extensions import db
 from idp.models import AuditEvent, Mailbox, MailboxAccess, User
@@ -138,26 +138,3 @@ def test_account_creation_is_audited(ctx):
 def test_get_user_names_the_missing_account(ctx):
     with pytest.raises(NotFound, match="bob@chu-test.mssante.fr"):
         get_user("bob@chu-test.mssante.fr")
-
-
-def test_the_notification_email_can_be_changed_and_the_change_is_audited(ctx):
-    user = new_user()
-
-    set_notification_email(EMAIL.upper(), " Alice@Example.NET ")
-
-    assert db.session.get(User, user.id).notification_email == "alice@example.net"
-    [event] = events("user.notification_email_changed")
-    assert event.detail == {"previous": NOTIFY, "new": "alice@example.net"}
-
-
-def test_the_notification_email_cannot_become_the_mssante_address(ctx):
-    new_user()
-
-    with pytest.raises(ValidationError, match="différente"):
-        set_notification_email(EMAIL, EMAIL.upper())
-    assert events("user.notification_email_changed") == []
-
-
-def test_the_notification_email_of_an_unknown_account_cannot_be_changed(ctx):
-    with pytest.raises(NotFound):
-        set_notification_email("bob@chu-test.mssante.fr", "bob@example.org")
