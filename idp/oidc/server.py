@@ -18,6 +18,7 @@ from ..interaction import sessions
 from ..models import Client
 from . import tokens
 from .client_auth import PrivateKeyJwt
+from .clients import ADMIN_SCOPE
 from .endpoints import (
     AccessTokenValidator,
     BearerProtector,
@@ -75,7 +76,9 @@ def init_server(app: Flask) -> None:
     """Build the app's server: grants, client authentication methods and endpoints."""
     server = Server()
     server.init_app(app, query_client=query_client, save_token=tokens.save_token)
-    server.scopes_supported = app.config["SCOPES_SUPPORTED"]
+    # The admin scope is granted only to clients registered with it (admin API), so it is
+    # accepted at the token endpoint without being advertised in discovery.
+    server.scopes_supported = [*app.config["SCOPES_SUPPORTED"], ADMIN_SCOPE]
     server.register_token_generator(
         "default",
         BearerTokenGenerator(

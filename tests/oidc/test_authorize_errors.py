@@ -100,7 +100,7 @@ def test_a_request_object_is_refused_as_not_supported(client, actors, name, erro
 def test_an_unknown_scope_is_sent_back_to_the_app_as_invalid_scope(client, actors):
     """A scope the provider does not offer: the app gets invalid_scope with state and iss."""
     rp = actors.rp()
-    params = request_params(rp, scope="openid admin")
+    params = request_params(rp, scope="openid superuser")
     assert error_to_app(client.get("/authorize", query_string=params), rp, params) == \
         "invalid_scope"
 

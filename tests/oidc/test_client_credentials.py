@@ -61,7 +61,7 @@ def test_scopes_the_client_did_not_register_are_not_granted(client, service):
 
 
 def test_an_unknown_scope_is_refused(client, service):
-    assert_error(credentials_grant(client, service, scope="email admin"), "invalid_scope")
+    assert_error(credentials_grant(client, service, scope="email superuser"), "invalid_scope")
 
 
 def test_a_service_token_carries_no_person_so_userinfo_refuses_it(client, actors):

@@ -59,7 +59,7 @@ def test_the_scope_is_normalised(ctx):
     assert register(scope="  openid   email ").client.scope == "openid email"
 
 
-@pytest.mark.parametrize("scope", ["openid admin", "", "   "])
+@pytest.mark.parametrize("scope", ["openid superuser", "", "   "])
 def test_an_unknown_or_empty_scope_is_refused(ctx, scope):
     with pytest.raises(ValidationError, match="Portée inconnue"):
         register(scope=scope)

@@ -1,0 +1,151 @@
+"""Clients in the administration (platform administrators only): register, edit, rotate the
+secret, disable and enable. Each action checks the actor, validates with the rules of
+registration (``oidc.clients``), writes, audits and commits, as registration does."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from authlib.oauth2.rfc6749 import scope_to_list
+from flask import current_app
+from sqlalchemy import update
+
+from .. import audit
+from ..errors import NotFound, ValidationError
+from ..extensions import db
+from ..models import Client, Organisation, Token
+from ..models.base import utcnow
+from ..oidc.clients import RegisteredClient, client_settings, editable_settings, register_client
+from ..security import digest, new_secret
+from .actors import ADMIN_ONLY, Actor, organisation_for, require
+
+
+def list_clients(actor: Actor) -> list[Client]:
+    """Every client, disabled ones included, by name."""
+    require(actor, ADMIN_ONLY)
+    return list(db.session.scalars(db.select(Client).order_by(Client.name, Client.id)))
+
+
+def get_client(actor: Actor, client_id: str) -> Client:
+    """The client ``client_id``, disabled or not; NotFound when there is none."""
+    require(actor, ADMIN_ONLY)
+    client = None
+    if isinstance(client_id, str):
+        client = db.session.scalar(db.select(Client).where(Client.client_id == client_id))
+    if client is None:
+        raise NotFound(f"L'application « {client_id} » n'existe pas.")
+    return client
+
+
+def describe(client: Client) -> dict[str, Any]:
+    """What the administration shows of a client (never a secret), as JSON-ready values."""
+    organisation = (db.session.get(Organisation, client.admin_organisation_id)
+                    if client.admin_organisation_id else None)
+    grace_end = client.previous_secret_expires_at
+    return {
+        "client_id": client.client_id,
+        "name": client.name,
+        "grant_types": client.grant_types,
+        "token_endpoint_auth_method": client.token_endpoint_auth_method,
+        "scope": client.scope,
+        "redirect_uris": client.redirect_uris,
+        "post_logout_redirect_uris": client.post_logout_redirect_uris,
+        "backchannel_logout_uri": client.backchannel_logout_uri,
+        "min_acr": client.min_acr,
+        "first_party": client.first_party,
+        "resource_server": client.resource_server,
+        "admin_role": client.admin_role,
+        "admin_organisation": organisation.code if organisation else None,
+        "disabled": client.disabled,
+        "previous_secret_expires_at": grace_end.isoformat() if grace_end and (
+            grace_end > utcnow()) else None,
+        "created_at": client.created_at.isoformat(),
+    }
+
+
+def register(actor: Actor, name: str, *, admin_organisation: str | None = None,
+             **fields: Any) -> RegisteredClient:
+    """Register a client (``register_client``'s fields; ``admin_organisation`` is the code of
+    a service client's organisation)."""
+    require(actor, ADMIN_ONLY)
+    return register_client(name, admin_organisation=_organisation(actor, admin_organisation),
+                           by=actor.name, **fields)
+
+
+def update_client(actor: Actor, client_id: str, **changes: Any) -> Client:
+    """Change some of a client's settings (``editable_settings``; ``admin_organisation`` as a
+    code, empty to detach); the result must be a client registration would accept."""
+    require(actor, ADMIN_ONLY)
+    client = get_client(actor, client_id)
+    current = editable_settings(client)
+    unknown = set(changes) - set(current)
+    if unknown:
+        raise ValidationError(f"Réglage inconnu ou non modifiable : {', '.join(sorted(unknown))}.")
+    if "admin_organisation" in changes:
+        changes["admin_organisation"] = _organisation(actor, changes["admin_organisation"])
+    settings = client_settings(grant_type=client.grant_types[0],
+                               scopes=scope_to_list(client.scope), **{**current, **changes})
+    changed = sorted(column for column, value in settings.items()
+                     if getattr(client, column) != value)
+    for column in changed:
+        setattr(client, column, settings[column])
+    if changed:
+        audit.record("client.updated", client_id=client.client_id, fields=changed,
+                     by=actor.name)
+        db.session.commit()
+    return client
+
+
+def rotate_secret(actor: Actor, client_id: str) -> str:
+    """Give the client a new secret, returned once; the old one keeps working for
+    CLIENT_SECRET_GRACE_SECONDS, time to deploy the new one."""
+    require(actor, ADMIN_ONLY)
+    client = get_client(actor, client_id)
+    if not client.secret_hash:
+        raise ValidationError(f"L'application « {client.name} » n'a pas de secret "
+                              f"(authentification {client.token_endpoint_auth_method}).")
+    grace = current_app.config["CLIENT_SECRET_GRACE_SECONDS"]
+    secret = new_secret()
+    client.previous_secret_hash = client.secret_hash
+    client.previous_secret_expires_at = utcnow() + timedelta(seconds=grace)
+    client.secret_hash = digest(secret)
+    audit.record("client.secret_rotated", client_id=client.client_id, grace_seconds=grace,
+                 by=actor.name)
+    db.session.commit()
+    return secret
+
+
+def disable_client(actor: Actor, client_id: str) -> Client:
+    """Refuse the client everywhere from now on: it cannot authenticate, and the tokens it
+    holds are revoked."""
+    require(actor, ADMIN_ONLY)
+    client = get_client(actor, client_id)
+    if not client.disabled:
+        client.disabled = True
+        revoked = db.session.execute(
+            update(Token)
+            .where(Token.client_id == client.client_id, Token.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        ).rowcount
+        audit.record("client.disabled", client_id=client.client_id, revoked_tokens=revoked,
+                     by=actor.name)
+        db.session.commit()
+    return client
+
+
+def enable_client(actor: Actor, client_id: str) -> Client:
+    """Accept a disabled client again (the tokens revoked when it was disabled stay revoked)."""
+    require(actor, ADMIN_ONLY)
+    client = get_client(actor, client_id)
+    if client.disabled:
+        client.disabled = False
+        audit.record("client.enabled", client_id=client.client_id, by=actor.name)
+        db.session.commit()
+    return client
+
+
+def _organisation(actor: Actor, code: str | None) -> Organisation | None:
+    if not isinstance(code, str | None):
+        raise ValidationError(f"Code de structure invalide : {code}.")
+    return organisation_for(actor, code)
