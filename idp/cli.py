@@ -71,18 +71,27 @@ def users() -> None:
 @click.option("--notification-email", required=True, help="Where codes and links are sent.")
 @click.option("--phone", help="Mobile number in E.164 form (+33612345678).")
 @click.option("--org", "org_code", help="Organisation code.")
-@click.option("--role", type=click.Choice(["user", "referent", "admin"]), default="user")
+@click.option("--role", type=click.Choice(["user", "referent", "support", "admin"]),
+              default="user")
 @click.option("--password-stdin", is_flag=True, help="Read the initial password from stdin.")
 @with_appcontext
 @_domain_errors
 def users_create(email, name, notification_email, phone, org_code, role, password_stdin) -> None:
     """Create the account whose MSSanté address (login) is EMAIL."""
     from .accounts.users import create_user
+    from .admin.accounts import create_account
+    from .admin.actors import operator
 
-    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
-    user = create_user(email, name, notification_email, phone=phone, organisation_code=org_code,
-                       role=role, password=password)
-    click.echo(f"Compte créé : {user.email}")
+    if password_stdin:  # development and tests: the operator types it
+        password = sys.stdin.readline().rstrip("\r\n")
+        user = create_user(email, name, notification_email, phone=phone,
+                           organisation_code=org_code, role=role, password=password)
+        click.echo(f"Compte créé : {user.email}")
+        return
+    user = create_account(operator(), email, name, notification_email, phone=phone,
+                          organisation=org_code, role=role)
+    click.echo(f"Compte créé : {user.email} (lien pour choisir le mot de passe envoyé à "
+               f"{user.notification_email})")
 
 
 @users.command("set-notification-email")
@@ -91,11 +100,15 @@ def users_create(email, name, notification_email, phone, org_code, role, passwor
 @with_appcontext
 @_domain_errors
 def users_set_notification_email(email: str, address: str) -> None:
-    """Send EMAIL's codes and links to ADDRESS from now on."""
-    from .accounts.users import set_notification_email
+    """Ask for ADDRESS to receive EMAIL's codes and links: a confirmation link is sent to
+    ADDRESS, the current address is told, and nothing changes until the link is followed."""
+    from .accounts.notification_email import request_change
+    from .accounts.users import get_user
 
-    user = set_notification_email(email, address)
-    click.echo(f"Adresse de notification de {user.email} : {user.notification_email}")
+    user = get_user(email)
+    change = request_change(user, address, requested_by="cli")
+    click.echo(f"Lien de confirmation envoyé à {change.new_address} : l'adresse de notification "
+               f"de {user.email} changera quand il aura été ouvert.")
 
 
 @users.command("link-psc")
@@ -105,13 +118,11 @@ def users_set_notification_email(email: str, address: str) -> None:
 @_domain_errors
 def users_link_psc(email: str, national_id: str) -> None:
     """Let EMAIL sign in with Pro Santé Connect as NATIONAL_ID (SubjectNameID, e.g. 8 + RPPS)."""
-    from .accounts.federated_identities import PSC, link_identity
-    from .accounts.users import get_user
-    from .extensions import db
+    from .admin.accounts import set_psc_identity
+    from .admin.actors import operator
 
-    link = link_identity(get_user(email), PSC, national_id, linked_by="cli")
-    db.session.commit()
-    click.echo(f"Compte {email} lié à Pro Santé Connect : {link.subject}")
+    set_psc_identity(operator(), email, national_id)
+    click.echo(f"Compte {email} lié à Pro Santé Connect : {national_id.strip()}")
 
 
 @users.command("unlink-psc")
@@ -120,19 +131,249 @@ def users_link_psc(email: str, national_id: str) -> None:
 @_domain_errors
 def users_unlink_psc(email: str) -> None:
     """Remove EMAIL's link to Pro Santé Connect."""
-    from .accounts.federated_identities import PSC, unlink_identity
-    from .accounts.users import get_user
-    from .extensions import db
+    from .admin.accounts import set_psc_identity
+    from .admin.actors import operator
 
-    removed = unlink_identity(get_user(email), PSC, unlinked_by="cli")
-    db.session.commit()
-    click.echo(f"Lien Pro Santé Connect de {email} supprimé." if removed
-               else f"{email} n'était pas lié à Pro Santé Connect.")
+    set_psc_identity(operator(), email, None)
+    click.echo(f"Lien Pro Santé Connect de {email} supprimé (s'il existait).")
+
+
+@users.command("list")
+@click.option("--search", default="", help="Part of the address or family name.")
+@click.option("--org", "org_code", help="Organisation code.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per account.")
+@with_appcontext
+@_domain_errors
+def users_list(search: str, org_code: str | None, as_json: bool) -> None:
+    """List accounts (50 at most; narrow with --search or --org)."""
+    from .admin.accounts import describe, list_accounts
+    from .admin.actors import operator
+
+    for user in list_accounts(operator(), search, org_code):
+        click.echo(json.dumps(describe(user), ensure_ascii=False) if as_json
+                   else f"{user.email}\t{user.name}\t{user.role}\t{user.status}")
+
+
+@users.command("show")
+@click.argument("email")
+@with_appcontext
+@_domain_errors
+def users_show(email: str) -> None:
+    """Show one account as JSON (never a secret)."""
+    from .admin.accounts import account, describe
+    from .admin.actors import operator
+
+    click.echo(json.dumps(describe(account(operator(), email)), ensure_ascii=False, indent=2))
+
+
+@users.command("update")
+@click.argument("email")
+@click.option("--name", help='Full name, "Prénom Nom".')
+@click.option("--phone", help='Mobile number in E.164 form; "" removes it.')
+@click.option("--org", "org_code", help='Organisation code; "" removes it.')
+@click.option("--role", type=click.Choice(["user", "referent", "support", "admin"]))
+@with_appcontext
+@_domain_errors
+def users_update(email, name, phone, org_code, role) -> None:
+    """Change EMAIL's name, mobile number, organisation or role."""
+    from .admin.accounts import update_account
+    from .admin.actors import operator
+
+    update_account(operator(), email, name=name, phone=phone, organisation=org_code, role=role)
+    click.echo(f"Compte modifié : {email}")
+
+
+def _account_action(command: str, action: str, summary: str, done: str, **fixed):
+    """An `idp users COMMAND EMAIL` command calling the admin function ``action``."""
+
+    @users.command(command, help=summary)
+    @click.argument("email")
+    @with_appcontext
+    @_domain_errors
+    def run(email: str) -> None:
+        from .admin import accounts
+        from .admin.actors import operator
+
+        getattr(accounts, action)(operator(), email, **fixed)
+        click.echo(done.format(email=email))
+
+    return run
+
+
+_account_action("disable", "set_enabled", "Disable EMAIL (its sessions end).",
+                "Compte désactivé : {email}", enabled=False)
+_account_action("enable", "set_enabled", "Enable EMAIL again.", "Compte réactivé : {email}",
+                enabled=True)
+_account_action("unlock", "unlock", "Clear EMAIL's password and code failure delays.",
+                "Compte débloqué : {email}")
+_account_action("send-password-reset", "send_password_reset",
+                "E-mail EMAIL a link to choose a new password.",
+                "Lien de changement de mot de passe envoyé pour {email}")
+_account_action("reset-factors", "reset_factors",
+                "Remove EMAIL's authenticator and recovery codes.",
+                "Google Authenticator et codes de secours supprimés pour {email}")
+_account_action("end-sessions", "end_sessions", "End every session of EMAIL.",
+                "Sessions terminées pour {email}")
+
+
+@users.command("import-notification-emails")
+@click.argument("file", type=click.File("rb"))
+@click.option("--apply", is_flag=True, help="Write the changes (without it: a dry run).")
+@with_appcontext
+@_domain_errors
+def users_import_notification_emails(file, apply: bool) -> None:
+    """Check the CSV FILE (adresse_mssante;email_notification;nom;telephone;structure) line by
+    line; with --apply and no rejected line, create the new accounts and send the links that
+    confirm the new notification addresses. Exit 1 when a line is rejected."""
+    from .admin.actors import operator
+    from .admin.notification_csv import MAX_BYTES, decode_upload, import_csv
+
+    report = import_csv(operator(), decode_upload(file.read(MAX_BYTES + 1)), apply)
+    for line in report.lines:
+        click.echo(f"ligne {line.number}\t{line.address}\t{line.label}\t{line.reason}")
+    click.echo(report.summary())
+    if report.has_rejections:
+        raise SystemExit(1)
+    if not apply:
+        click.echo("Relancez avec --apply pour appliquer ces changements.")
+
+
+@users.command("export-notification-emails")
+@click.option("--org", "org_code", help="Organisation code.")
+@with_appcontext
+@_domain_errors
+def users_export_notification_emails(org_code: str | None) -> None:
+    """Print the accounts as CSV, in the format import-notification-emails reads."""
+    from .admin.actors import operator
+    from .admin.notification_csv import export_csv
+
+    click.echo(export_csv(operator(), org_code), nl=False)
+
+
+@click.group("mailboxes", help="Organisational and applicative mailboxes, and who may open them.")
+def mailboxes() -> None:
+    pass
+
+
+@mailboxes.command("list")
+@click.option("--org", "org_code", help="Organisation code.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per mailbox.")
+@with_appcontext
+@_domain_errors
+def mailboxes_list(org_code: str | None, as_json: bool) -> None:
+    """List the mailboxes other than personal ones."""
+    from .admin.actors import operator
+    from .admin.mailboxes import describe_mailbox, list_mailboxes
+
+    for box in list_mailboxes(operator(), org_code):
+        if as_json:
+            click.echo(json.dumps(describe_mailbox(box), ensure_ascii=False))
+        else:
+            sensitive = "\tsensible" if box.sensitive else ""
+            click.echo(f"{box.address}\t{box.type}\t{box.name}{sensitive}")
+
+
+@mailboxes.command("show")
+@click.argument("address")
+@with_appcontext
+@_domain_errors
+def mailboxes_show(address: str) -> None:
+    """Show one mailbox (personal ones too) and who may open it, as JSON."""
+    from .admin.actors import operator
+    from .admin.mailboxes import describe_mailbox, mailbox
+
+    click.echo(json.dumps(describe_mailbox(mailbox(operator(), address)), ensure_ascii=False,
+                          indent=2))
+
+
+@mailboxes.command("create")
+@click.argument("address")
+@click.option("--type", "type_", type=click.Choice(["ORG", "APP"]), required=True,
+              help="ORG (organisational) or APP (applicative).")
+@click.option("--name", required=True, help="Name shown to the people who open it.")
+@click.option("--org", "org_code", help="Organisation the mailbox belongs to.")
+@click.option("--sensitive", is_flag=True, help="Opening it asks for a fresh second factor.")
+@with_appcontext
+@_domain_errors
+def mailboxes_create(address: str, type_: str, name: str, org_code: str | None,
+                     sensitive: bool) -> None:
+    """Create the mailbox ADDRESS; nobody may open it until granted."""
+    from .admin.actors import operator
+    from .admin.mailboxes import create_mailbox
+
+    box = create_mailbox(operator(), address, type_, name, org_code, sensitive)
+    click.echo(f"Boîte créée : {box.address} ({box.type}{', sensible' if box.sensitive else ''})")
+
+
+@mailboxes.command("update")
+@click.argument("address")
+@click.option("--name", help="Name shown to the people who open it.")
+@click.option("--sensitive/--not-sensitive", default=None,
+              help="Whether opening it asks for a fresh second factor.")
+@with_appcontext
+@_domain_errors
+def mailboxes_update(address: str, name: str | None, sensitive: bool | None) -> None:
+    """Rename ADDRESS or change whether it is sensitive."""
+    from .admin.actors import operator
+    from .admin.mailboxes import update_mailbox
+
+    box = update_mailbox(operator(), address, name=name, sensitive=sensitive)
+    click.echo(f"Boîte modifiée : {box.address} ({box.name}"
+               f"{', sensible' if box.sensitive else ''})")
+
+
+@mailboxes.command("grant")
+@click.argument("address")
+@click.argument("person")
+@with_appcontext
+@_domain_errors
+def mailboxes_grant(address: str, person: str) -> None:
+    """Let PERSON (an MSSanté address) open the mailbox ADDRESS."""
+    from .admin.actors import operator
+    from .admin.mailboxes import grant
+
+    if grant(operator(), address, person):
+        click.echo(f"Accès accordé : {person} peut ouvrir {address}")
+    else:
+        click.echo(f"{person} pouvait déjà ouvrir {address} : rien n'a changé.")
+
+
+@mailboxes.command("revoke")
+@click.argument("address")
+@click.argument("person")
+@with_appcontext
+@_domain_errors
+def mailboxes_revoke(address: str, person: str) -> None:
+    """Stop PERSON opening the mailbox ADDRESS."""
+    from .admin.actors import operator
+    from .admin.mailboxes import revoke
+
+    if revoke(operator(), address, person):
+        click.echo(f"Accès retiré : {person} ne peut plus ouvrir {address}")
+    else:
+        click.echo(f"{person} ne pouvait pas ouvrir {address} : rien n'a changé.")
+
+
+@mailboxes.command("delete")
+@click.argument("address")
+@with_appcontext
+@_domain_errors
+def mailboxes_delete(address: str) -> None:
+    """Delete the organisational or applicative mailbox ADDRESS."""
+    from .admin.actors import operator
+    from .admin.mailboxes import delete_mailbox
+
+    delete_mailbox(operator(), address)
+    click.echo(f"Boîte supprimée : {address}")
 
 
 @click.group("clients", help="Applications relying on the provider.")
 def clients() -> None:
     pass
+
+
+# A client id is random URL-safe text and may begin with "-": read it as an argument, not an option.
+CLIENT_ID_ARGUMENT = {"ignore_unknown_options": True}
 
 
 @clients.command("create")
@@ -153,16 +394,21 @@ def clients() -> None:
 @click.option("--jwks", "jwks_file", type=click.Path(exists=True, dir_okay=False),
               help="JSON file with the client's public keys (private_key_jwt).")
 @click.option("--id-token-alg", type=click.Choice(["RS256", "ES256"]))
+@click.option("--admin-role", type=click.Choice(["admin", "referent", "support"]),
+              help="Service client of the admin API (client_credentials, --scope admin).")
+@click.option("--org", "org_code", help="Organisation of a referent service client.")
 @click.option("--json", "as_json", is_flag=True, help="Print the credentials as JSON.")
 @with_appcontext
 @_domain_errors
 def clients_create(name, redirect_uris, post_logout_uris, grant_type, auth_method, acr, scope,
                    first_party, resource_server, backchannel_logout_uri, jwks_file, id_token_alg,
-                   as_json) -> None:
+                   admin_role, org_code, as_json) -> None:
     """Register a client and print its credentials (the secret is shown only now)."""
-    from .oidc.clients import register_client
+    from .admin.actors import operator
+    from .admin.clients import register
 
-    registered = register_client(
+    registered = register(
+        operator(),
         name,
         redirect_uris=list(redirect_uris),
         post_logout_redirect_uris=list(post_logout_uris),
@@ -175,15 +421,173 @@ def clients_create(name, redirect_uris, post_logout_uris, grant_type, auth_metho
         backchannel_logout_uri=backchannel_logout_uri,
         jwks=Path(jwks_file).read_text() if jwks_file else None,
         id_token_alg=id_token_alg,
+        admin_role=admin_role,
+        admin_organisation=org_code,
     )
-    credentials = {"client_id": registered.client.client_id,
-                   "client_secret": registered.client_secret}
+    _print_credentials(registered.client.client_id, registered.client_secret, as_json)
+
+
+def _print_credentials(client_id: str, client_secret: str | None, as_json: bool) -> None:
     if as_json:
-        click.echo(json.dumps(credentials))
+        click.echo(json.dumps({"client_id": client_id, "client_secret": client_secret}))
     else:
-        click.echo(f"client_id:     {credentials['client_id']}")
-        if registered.client_secret:
-            click.echo(f"client_secret: {credentials['client_secret']}  (affiché une seule fois)")
+        click.echo(f"client_id:     {client_id}")
+        if client_secret:
+            click.echo(f"client_secret: {client_secret}  (affiché une seule fois)")
+
+
+@clients.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per client.")
+@with_appcontext
+@_domain_errors
+def clients_list(as_json: bool) -> None:
+    """List every client, disabled ones included."""
+    from .admin.actors import operator
+    from .admin.clients import describe, list_clients
+
+    for client in list_clients(operator()):
+        if as_json:
+            click.echo(json.dumps(describe(client), ensure_ascii=False))
+        else:
+            state = "\tdésactivé" if client.disabled else ""
+            click.echo(f"{client.client_id}\t{client.name}\t{' '.join(client.grant_types)}{state}")
+
+
+@clients.command("show", context_settings=CLIENT_ID_ARGUMENT)
+@click.argument("client_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the client as JSON.")
+@with_appcontext
+@_domain_errors
+def clients_show(client_id: str, as_json: bool) -> None:
+    """Show CLIENT_ID's settings (never its secret)."""
+    from .admin.actors import operator
+    from .admin.clients import describe, get_client
+
+    details = describe(get_client(operator(), client_id))
+    if as_json:
+        click.echo(json.dumps(details, ensure_ascii=False, indent=2))
+        return
+    for key, value in details.items():
+        click.echo(f"{key}: {' '.join(value) if isinstance(value, list) else value}")
+
+
+@clients.command("update", context_settings=CLIENT_ID_ARGUMENT)
+@click.argument("client_id")
+@click.option("--name")
+@click.option("--redirect-uri", "redirect_uris", multiple=True, help="Replaces the list.")
+@click.option("--post-logout-redirect-uri", "post_logout_uris", multiple=True,
+              help='Replaces the list; "" empties it.')
+@click.option("--acr", type=click.Choice(["mfa", "pwd"]), help="Minimum authentication level.")
+@click.option("--first-party/--no-first-party", default=None, help="No consent screen.")
+@click.option("--resource-server/--no-resource-server", default=None,
+              help="May introspect any token.")
+@click.option("--backchannel-logout-uri", help='"" removes it.')
+@click.option("--admin-role", type=click.Choice(["admin", "referent", "support"]))
+@click.option("--org", "org_code", help='Organisation of a referent service client; "" removes it.')
+@with_appcontext
+@_domain_errors
+def clients_update(client_id, name, redirect_uris, post_logout_uris, acr, first_party,
+                   resource_server, backchannel_logout_uri, admin_role, org_code) -> None:
+    """Change some of CLIENT_ID's settings; the others stay as they are."""
+    from .admin.actors import operator
+    from .admin.clients import update_client
+
+    given = {
+        "name": name,
+        "redirect_uris": [uri for uri in redirect_uris if uri] if redirect_uris else None,
+        "post_logout_redirect_uris": [uri for uri in post_logout_uris if uri]
+        if post_logout_uris else None,
+        "min_acr": acr,
+        "first_party": first_party,
+        "resource_server": resource_server,
+        "backchannel_logout_uri": backchannel_logout_uri,
+        "admin_role": admin_role,
+        "admin_organisation": org_code,
+    }
+    client = update_client(operator(), client_id,
+                           **{key: value for key, value in given.items() if value is not None})
+    click.echo(f"Application modifiée : {client.client_id} ({client.name})")
+
+
+@clients.command("rotate-secret", context_settings=CLIENT_ID_ARGUMENT)
+@click.argument("client_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the credentials as JSON.")
+@with_appcontext
+@_domain_errors
+def clients_rotate_secret(client_id: str, as_json: bool) -> None:
+    """Give CLIENT_ID a new secret (shown only now); the old one keeps working for
+    CLIENT_SECRET_GRACE_SECONDS."""
+    from .admin.actors import operator
+    from .admin.clients import get_client, rotate_secret
+
+    secret = rotate_secret(operator(), client_id)
+    _print_credentials(client_id, secret, as_json)
+    if not as_json:
+        grace_end = get_client(operator(), client_id).previous_secret_expires_at
+        click.echo(f"L'ancien secret reste valable jusqu'au {grace_end:%d/%m/%Y à %H:%M} (UTC).")
+
+
+@clients.command("disable", context_settings=CLIENT_ID_ARGUMENT)
+@click.argument("client_id")
+@with_appcontext
+@_domain_errors
+def clients_disable(client_id: str) -> None:
+    """Refuse CLIENT_ID from now on and revoke its tokens."""
+    from .admin.actors import operator
+    from .admin.clients import disable_client
+
+    client = disable_client(operator(), client_id)
+    click.echo(f"Application désactivée : {client.client_id} ({client.name}) ; "
+               "ses jetons sont révoqués.")
+
+
+@clients.command("enable", context_settings=CLIENT_ID_ARGUMENT)
+@click.argument("client_id")
+@with_appcontext
+@_domain_errors
+def clients_enable(client_id: str) -> None:
+    """Accept CLIENT_ID again."""
+    from .admin.actors import operator
+    from .admin.clients import enable_client
+
+    client = enable_client(operator(), client_id)
+    click.echo(f"Application réactivée : {client.client_id} ({client.name})")
+
+
+def _records_command(name: str, summary: str, with_event: bool):
+    """`idp audit` / `idp deliveries`: what support reads, filtered, one JSON object a line."""
+
+    @click.command(name, help=summary)
+    @click.option("--person", help="MSSanté address.")
+    @click.option("--org", "org_code", help="Organisation code.")
+    @click.option("--since", type=click.DateTime(), help="From this date (UTC).")
+    @click.option("--until", type=click.DateTime(), help="Until this date (UTC).")
+    @click.option("--page", type=click.IntRange(min=1), default=1, show_default=True)
+    @click.option("--event", hidden=not with_event, help="Event name or prefix (login.).")
+    @with_appcontext
+    @_domain_errors
+    def run(person, org_code, since, until, page, event) -> None:
+        from .admin import records
+        from .admin.actors import operator
+
+        filters = {"person": person, "organisation": org_code, "since": since,
+                   "until": until, "page": page}
+        if with_event:
+            rows = records.audit_trail(operator(), event=event, **filters)
+            describe = records.describe_event
+        else:
+            rows = records.deliveries(operator(), **filters)
+            describe = records.describe_delivery
+        emails = records.emails_of(row.user_id for row in rows)
+        for row in rows:
+            click.echo(json.dumps(describe(row, emails), ensure_ascii=False))
+
+    return run
+
+
+audit = _records_command("audit", "The audit trail, newest first (100 a page).", True)
+deliveries = _records_command(
+    "deliveries", "Delivery records of codes and links, newest first (100 a page).", False)
 
 
 @click.group("keys", help="Signing keys.")
@@ -245,5 +649,6 @@ def mailcatcher(host: str, smtp_port: int, http_port: int) -> None:
 
 def register_commands(app: Flask) -> None:
     """Attach the project's commands to ``app.cli`` (``idp`` and ``flask --app wsgi``)."""
-    for command in (orgs, users, clients, keys, demo, serve, mailcatcher):
+    for command in (orgs, users, mailboxes, clients, audit, deliveries, keys, demo, serve,
+                    mailcatcher):
         app.cli.add_command(command)

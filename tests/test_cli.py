@@ -125,17 +125,35 @@ def test_users_create_without_a_password_leaves_none_to_guess(app, runner):
     assert one_user(app).password_hash is None
 
 
-def test_users_set_notification_email_changes_where_codes_go(app, runner):
+def test_users_set_notification_email_sends_a_confirmation_link_and_changes_nothing(
+    app, runner, mail_catcher
+):
     create_user(runner)
 
     result = runner.invoke(args=["users", "set-notification-email", EMAIL, "Alice@Example.NET"])
 
     assert result.exit_code == 0, result.output
-    assert one_user(app).notification_email == "alice@example.net"
+    assert "Lien de confirmation envoyé à alice@example.net" in result.output
+    assert one_user(app).notification_email == "alice@example.org"  # until the link is followed
+    link, notice = (next(m for m in mail_catcher.messages("email") if m["to"] == [address])
+                    for address in ("alice@example.net", "alice@example.org"))
+    assert "/account/notification-email/confirm/" in link["text"]
+    assert "/account/notification-email/confirm/" not in notice["text"]
     with app.app_context():
-        events = db.session.scalars(db.select(AuditEvent.event)).all()
+        [event] = db.session.scalars(db.select(AuditEvent).where(
+            AuditEvent.event == "notification_email.change_requested")).all()
+        assert event.detail["requested_by"] == "cli"
         db.session.remove()
-    assert "user.notification_email_changed" in events
+
+
+def test_users_set_notification_email_refuses_the_current_address(app, runner, mail_catcher):
+    create_user(runner)
+    before, sent = row_counts(app), len(mail_catcher.messages())
+
+    result = runner.invoke(args=["users", "set-notification-email", EMAIL, "ALICE@example.org"])
+
+    assert_refused(result, "« alice@example.org » est déjà l'adresse de notification")
+    assert row_counts(app) == before and len(mail_catcher.messages()) == sent
 
 
 def test_clients_create_prints_exactly_the_credentials_as_json(app, runner):
@@ -257,7 +275,11 @@ BAD_INPUT = [
      ["clients", "create", "--name", "RP", "--redirect-uri", "https://rp.example.org/cb#x"],
      "sans fragment"),
     ("an unknown scope", ["clients", "create", "--name", "RP", "--redirect-uri",
-                          "https://rp.example.org/cb", "--scope", "openid admin"],
+                          "https://rp.example.org/cb", "--scope", "openid gold"],
+     "Portée inconnue : gold."),
+    ("the admin scope for a service client without an admin role",
+     ["clients", "create", "--name", "RP", "--grant-type", "client_credentials",
+      "--scope", "admin"],
      "Portée inconnue : admin."),
     ("a client credentials client with a redirect URI",
      ["clients", "create", "--name", "RP", "--grant-type", "client_credentials",
