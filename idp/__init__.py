@@ -59,6 +59,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.before_request(refresh_locale)
 
     from .account.views import bp as account_bp
+    from .admin.api import bp as admin_api_bp
+    from .admin.web import bp as admin_web_bp
     from .errors import register_error_handlers
     from .federation.views import bp as federation_bp
     from .interaction import factor_views, recovery_views, views  # noqa: F401 - they add routes
@@ -69,11 +71,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     init_server(app)
     csrf.exempt(oidc_bp)  # protocol endpoints: clients authenticate, or state/PKCE protect
+    csrf.exempt(admin_api_bp)  # Bearer tokens, no cookies
     app.register_blueprint(oidc_bp)
     app.register_blueprint(interaction_bp)
     app.register_blueprint(account_bp)
+    app.register_blueprint(admin_web_bp)
     app.register_blueprint(password_bp)
     app.register_blueprint(federation_bp)
+    app.register_blueprint(admin_api_bp)
     register_error_handlers(app)
 
     @app.errorhandler(CSRFError)

@@ -11,6 +11,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext
 
 from ..accounts.federated_identities import PSC, identity_of, unlink_identity
+from ..accounts.notification_email import last_code_delivery, pending_change
 from ..delivery.masking import mask
 from ..extensions import db
 from ..factors import recovery, totp
@@ -43,6 +44,7 @@ def _page(template: str, **context):
 def overview(user):
     credential = totp.credential_of(user)
     sso = current_session()
+    pending = pending_change(user)
     return _page(
         "account/overview.html",
         user=user,
@@ -50,6 +52,8 @@ def overview(user):
         psc_link=identity_of(user, PSC),
         can_link="fed" not in sso.amr,
         notification_email=mask(user.notification_email) if user.notification_email else None,
+        pending_address=mask(pending.new_address) if pending else None,
+        last_code=last_code_delivery(user),
         phone=mask(user.phone) if user.phone else None,
         authenticator="active" if credential and credential.confirmed_at
         else "pending" if credential else "off",
@@ -68,7 +72,8 @@ def callback():
         return gate.forget_state(_page(
             "error.html", title=gettext("Connexion annulée"),
             message=gettext("Vous n'êtes pas connecté : votre espace personnel reste fermé."))), 403
-    return gate.forget_state(redirect(url_for("account.overview")))
+    # Back to the page asked for (the administration's), or to the account page.
+    return gate.forget_state(redirect(gate.next_path() or url_for("account.overview")))
 
 
 @bp.post("/authenticator")
@@ -132,3 +137,6 @@ def unlink_psc(user):
         flash(gettext("Le lien avec Pro Santé Connect est supprimé."))
     db.session.commit()
     return redirect(url_for("account.overview"))
+
+
+from . import notification_views  # noqa: E402, F401 - its routes are on bp
