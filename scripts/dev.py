@@ -61,6 +61,7 @@ def main() -> int:
     time.sleep(1.5)
     print(
         f"\n  Fournisseur d'identité : http://localhost:{PORT}/.well-known/openid-configuration"
+        f"\n  Administration (Jeanne est référente) : http://localhost:{PORT}/admin"
         f"\n  Webmail de démonstration : http://localhost:{WEBMAIL_PORT}/"
         f"\n  Courriels et SMS reçus  : http://{HOST}:8025/"
         "\n  Comptes : jeanne.martin@demo.mssante.fr et paul.durand@demo.mssante.fr,"

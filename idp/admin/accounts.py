@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import joinedload
+
 from .. import audit
 from ..accounts import lockout, password_reset
 from ..accounts.federated_identities import PSC, identity_of, link_identity, unlink_identity
@@ -37,7 +39,7 @@ def list_accounts(actor: Actor, search: str = "", organisation: str | None = Non
                   page: int = 1) -> list[User]:
     """Accounts ``actor`` may see, by MSSanté address, optionally searched and filtered."""
     require(actor, READ)
-    query = users_visible_to(actor).order_by(User.email)
+    query = users_visible_to(actor).options(joinedload(User.organisation)).order_by(User.email)
     if search:
         pattern = f"%{search.strip().lower()}%"
         query = query.where(db.or_(User.email.like(pattern),

@@ -1,8 +1,10 @@
 """Two organisations and the people of the administration: a referent of the first, a support
-agent, an administrator, and one ordinary account in each organisation."""
+agent, an administrator, and one ordinary account in each organisation; and for the JSON admin
+API, tokens got the way programs get them (``api``, ``tokens``)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import pytest
@@ -11,6 +13,9 @@ from idp.accounts.organisations import create_organisation
 from idp.admin.actors import Actor, actor_for_user
 from idp.extensions import db
 from idp.models import User
+from idp.oidc.clients import ADMIN_SCOPE
+
+from ..helpers import PASSWORD, pkce_pair, query_of
 
 ORG_A, ORG_B = "750000001", "750000002"
 ALICE = "alice.martin@chu-a.mssante.fr"  # user, organisation A
@@ -18,6 +23,7 @@ BOB = "bob.durand@chu-b.mssante.fr"  # user, organisation B
 RITA = "rita.referente@chu-a.mssante.fr"  # referent of A
 SAM = "sam.support@mssante.fr"  # support
 ADA = "ada.admin@mssante.fr"  # administrator
+API = "/admin/api"
 
 
 @dataclass
@@ -48,3 +54,93 @@ def world(app, actors) -> World:
         world = World(actor(RITA), actor(SAM), actor(ADA))
         db.session.remove()
     return world
+
+
+class Api:
+    """Tokens for the admin API, got the way a program gets them, and calls with them."""
+
+    def __init__(self, app, client, runner, actors):
+        self.app, self.client, self.runner, self.actors = app, client, runner, actors
+        self.admin_tool = None
+
+    def service_client(self, role: str, org: str | None = None, scope: str = ADMIN_SCOPE):
+        """Register a client_credentials client with ``idp clients create``: its credentials."""
+        args = ["clients", "create", "--name", f"Outil {role}", "--grant-type",
+                "client_credentials", "--scope", scope, "--json"]
+        if role:
+            args += ["--admin-role", role]
+        if org:
+            args += ["--org", org]
+        result = self.runner.invoke(args=args)
+        assert result.exit_code == 0, result.output
+        credentials = json.loads(result.output)
+        return credentials["client_id"], credentials["client_secret"]
+
+    def service_token(self, role: str, org: str | None = None, scope: str = ADMIN_SCOPE) -> str:
+        """An access token of a service client of ``role``, from the token endpoint."""
+        client_id, secret = self.service_client(role, org, scope)
+        return self.client_token(client_id, secret, scope)
+
+    def client_token(self, client_id: str, secret: str, scope: str = ADMIN_SCOPE) -> str:
+        response = self.client.post("/token", data={"grant_type": "client_credentials",
+                                                    "scope": scope}, auth=(client_id, secret))
+        assert response.status_code == 200, response.json
+        assert response.json["scope"] == scope
+        return response.json["access_token"]
+
+    def person_token(self, email: str, scope: str = f"openid {ADMIN_SCOPE}") -> str:
+        """A person's access token from the code flow, through a first-party admin tool.
+"""
+        if self.admin_tool is None:
+            self.admin_tool = self.actors.rp(
+                name="Console d'administration",
+                scope=f"openid profile email {ADMIN_SCOPE}")
+        rp = self.admin_tool
+        browser = self.app.test_client()
+        verifier, challenge = pkce_pair()
+        response = browser.get("/authorize", query_string=self.actors.auth_params(
+            rp, scope=scope, code_challenge=challenge, code_challenge_method="S256"))
+        response = self.actors.login(browser, response, username=email, password=PASSWORD)
+        while response.status_code == 302 and not response.headers["Location"].startswith(
+                rp.redirect_uri):
+            response = browser.get(response.headers["Location"])
+        assert response.headers["Location"].startswith(rp.redirect_uri), response.data[:300]
+        code = query_of(response.headers["Location"])["code"]
+        tokens = self.actors.redeem(browser, rp, code, verifier)
+        assert tokens.status_code == 200, tokens.json
+        assert set(tokens.json["scope"].split()) == set(scope.split())
+        return tokens.json["access_token"]
+
+    def call(self, method: str, path: str, token: str | None = None, **kwargs):
+        headers = kwargs.pop("headers", {})
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return self.client.open(API + path, method=method, headers=headers, **kwargs)
+
+    def get(self, path, token=None, **kwargs):
+        return self.call("GET", path, token, **kwargs)
+
+    def post(self, path, token=None, **kwargs):
+        return self.call("POST", path, token, **kwargs)
+
+    def patch(self, path, token=None, **kwargs):
+        return self.call("PATCH", path, token, **kwargs)
+
+
+@pytest.fixture
+def api(app, client, runner, actors) -> Api:
+    return Api(app, client, runner, actors)
+
+
+@pytest.fixture
+def tokens(api, world):
+    """One token per actor: people through the code flow, service clients through
+    client_credentials."""
+
+    class Tokens:
+        admin = api.service_token("admin")
+        referent = api.person_token(RITA)
+        support = api.person_token(SAM)
+        referent_service = api.service_token("referent", ORG_A)
+
+    return Tokens

@@ -213,9 +213,9 @@ def test_commas_or_semicolons_a_bom_and_any_column_order_are_read(app, world, te
     (f"{HEADER};adresse_mssante\n", "première ligne"),
     (f"{HEADER}\n", "aucune ligne"),
     (f"{HEADER}\n\n;;;;\n", "aucune ligne"),
-    (f'{HEADER}\n{ALICE};a@example.org;;;\n"{"x" * 200_000};;;;\n', "CSV lisible \\(ligne 3"),
-    (HEADER + f"\n{ALICE};a@example.org;;;" * (notification_csv.MAX_LINES + 1), "5 000 lignes"),
-    (HEADER + "\n" + "x" * notification_csv.MAX_BYTES, "1 Mo"),
+    (f'{HEADER}\n{ALICE};a@example.org;;;\n"{"x" * 140_000};;;;\n', "CSV lisible \\(ligne 3"),
+    (HEADER + f"\n{ALICE};a@example.org;;;" * (notification_csv.MAX_LINES + 1), "2 000 lignes"),
+    (HEADER + "\n" + "x" * notification_csv.MAX_BYTES, "150 Ko"),
 ])
 def test_an_unreadable_file_is_refused_as_a_whole(app, world, text, message, mail_catcher):
     before = state(app)

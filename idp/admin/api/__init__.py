@@ -14,4 +14,13 @@ from flask import Blueprint
 
 bp = Blueprint("admin_api", __name__, url_prefix="/admin/api")
 
-from . import auth, clients, openapi, problems, records, users  # noqa: E402, F401 - add routes
+from . import (  # noqa: E402, F401 - add routes
+    auth,
+    clients,
+    mailboxes,
+    notification_emails,
+    openapi,
+    problems,
+    records,
+    users,
+)

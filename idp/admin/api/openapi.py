@@ -9,7 +9,8 @@ from typing import Any
 from flask import current_app
 
 from ...oidc.clients import ADMIN_SCOPE
-from . import bp, clients, records, users
+from .. import notification_csv
+from . import bp, clients, mailboxes, notification_emails, records, users
 from .schema import Field, Param, body_schema
 
 TEXT = {"type": "string"}
@@ -74,6 +75,30 @@ SCHEMAS = {
         "required": ["type", "title", "status", "detail"],
     },
 }
+SCHEMAS["Mailbox"] = _object({
+    "address": TEXT, "type": {"enum": ["PER", "ORG", "APP", "CAB"]}, "name": TEXT,
+    "organisation": MAYBE_TEXT, "sensitive": FLAG,
+    "people": {"type": "array", "description": "Les personnes qui peuvent l'ouvrir.",
+               "items": _object({"address": TEXT, "name": TEXT}, "Une personne.")},
+}, "Une boîte aux lettres MSSanté (BAL).")
+SCHEMAS["MailboxAccess"] = _object({
+    "address": TEXT, "person": TEXT,
+    "can_open": {"type": "boolean", "description": "La personne peut désormais l'ouvrir."},
+    "changed": {"type": "boolean", "description": "false : c'était déjà le cas."},
+}, "Le droit d'une personne d'ouvrir une boîte, après la requête.")
+SCHEMAS["ImportLine"] = _object({
+    "number": {"type": "integer", "description": "Numéro de ligne (l'en-tête est la 1)."},
+    "address": TEXT,
+    "outcome": {"enum": list(notification_csv.LABELS)},
+    "reason": {"type": "string", "description": "Explication en français."},
+}, "Le résultat d'une ligne du fichier.")
+SCHEMAS["NotificationImport"] = _object({
+    "applied": {"type": "boolean", "description": "false : rien n'a été écrit."},
+    "summary": {"type": "string", "description": "Bilan en français."},
+    "counts": _object({outcome: {"type": "integer", "minimum": 0}
+                       for outcome in notification_csv.LABELS}, "Nombre de lignes par résultat."),
+    "lines": {"type": "array", "items": {"$ref": "#/components/schemas/ImportLine"}},
+}, "Le compte rendu d'un import, ligne par ligne.")
 SCHEMAS["RegisteredClient"] = {"allOf": [
     {"$ref": "#/components/schemas/Client"},
     {"type": "object", "properties": {"client_secret": MAYBE_TEXT},
@@ -86,12 +111,17 @@ ERRORS = {
     403: "Jeton sans la portée admin, sans droit d'administration, ou rôle insuffisant.",
     404: "Inconnu, ou hors de la structure d'un référent.",
     409: "Existe déjà.",
+    413: "Corps de requête trop volumineux.",
     415: "Le corps n'est pas en application/json.",
     422: "Valeur refusée (paramètre, champ inconnu, type, règle métier).",
     502: "Le lien de confirmation n'a pas pu être envoyé.",
 }
 ADDRESS = {"name": "address", "in": "path", "required": True, "schema": TEXT,
            "description": "Adresse MSSanté du compte."}
+MAILBOX = {"name": "address", "in": "path", "required": True, "schema": TEXT,
+           "description": "Adresse MSSanté de la boîte."}
+PERSON = {"name": "person", "in": "path", "required": True, "schema": TEXT,
+          "description": "Adresse MSSanté de la personne."}
 CLIENT_ID = {"name": "client_id", "in": "path", "required": True, "schema": TEXT,
              "description": "Identifiant du client."}
 
@@ -123,9 +153,48 @@ def operation(summary: str, tag: str, result: str | dict | None, *, status: int 
         op["requestBody"] = {"required": bool(body), "content": {
             "application/json": {"schema": body_schema(body)}}}
     op["responses"] = {str(status): {"description": "OK", "content": {
-        "application/json": {"schema": content}}}}
+        "application/json": {"schema": content}}} if content is not None else {
+        "description": "OK, sans contenu."}}
     for code in sorted({401, 403, *errors, *((400, 415, 422) if body is not None else ())}):
         op["responses"][str(code)] = {"$ref": f"#/components/responses/{code}"}
+    return op
+
+
+def _csv_import() -> dict[str, Any]:
+    """The import takes the CSV file itself as its body and refuses it whole with 422."""
+    op = operation(
+        "Importer des adresses de notification (CSV)", "Adresses de notification",
+        "NotificationImport", query=notification_emails.IMPORT_PARAMS, errors=(413, 415, 422),
+        description=(
+            "Le fichier en UTF-8, séparateur « ; » ou « , », en-tête "
+            "adresse_mssante;email_notification;nom;telephone;structure. Chaque ligne est "
+            "vérifiée ; avec apply=true et aucune ligne refusée, les comptes inconnus sont "
+            "créés et les nouvelles adresses de notification reçoivent un lien de "
+            "confirmation. Une ligne refusée : 422, le compte rendu dans le problème, rien "
+            "n'est écrit. Une fois l'import appliqué, une ligne dont le lien n'a pas pu être "
+            "envoyé est signalée refusée, les autres restent appliquées."))
+    op["requestBody"] = {"required": True, "content": {
+        media: {"schema": {"type": "string"}} for media in notification_emails.MEDIA_TYPES}}
+    problem = {"$ref": "#/components/schemas/Problem"}
+    op["responses"]["415"] = {
+        "description": "Le corps n'est ni en text/csv ni en application/octet-stream, ou son "
+                       "charset n'est pas UTF-8.",
+        "content": {"application/problem+json": {"schema": problem}}}
+    op["responses"]["422"] = {
+        "description": "Paramètre ou fichier refusé ; une ligne refusée : le compte rendu "
+                       "(lines, counts, summary, applied) accompagne le problème.",
+        "content": {"application/problem+json": {"schema": {"allOf": [problem, {
+            "type": "object", "properties": SCHEMAS["NotificationImport"]["properties"]}]}}}}
+    return op
+
+
+def _csv_export() -> dict[str, Any]:
+    op = operation("Exporter les adresses de notification (CSV)", "Adresses de notification",
+                   None, query=notification_emails.EXPORT_PARAMS, errors=(404, 422),
+                   description="Les comptes visibles, au format de l'import ; le réimporter "
+                               "ne change rien.")
+    op["responses"]["200"] = {"description": "OK", "content": {
+        "text/csv": {"schema": {"type": "string"}}}}
     return op
 
 
@@ -170,6 +239,40 @@ PATHS = {
     "/admin/api/deliveries": {"get": operation(
         "Envois de codes et de liens, du plus récent au plus ancien", "Journaux",
         _list_of("Delivery"), query=records.DELIVERY_PARAMS, errors=(404, 422))},
+    "/admin/api/mailboxes": {
+        "get": operation("Lister les boîtes organisationnelles et applicatives visibles",
+                         "Boîtes aux lettres", _list_of("Mailbox"),
+                         query=mailboxes.LIST_PARAMS, errors=(404, 422)),
+        "post": operation("Créer une boîte organisationnelle ou applicative",
+                          "Boîtes aux lettres", "Mailbox", status=201,
+                          body=mailboxes.NEW_MAILBOX, errors=(404, 409),
+                          description="Personne ne peut l'ouvrir avant qu'un accès soit "
+                                      "donné."),
+    },
+    "/admin/api/mailboxes/{address}": {
+        "get": operation("Lire une boîte (personnelle aussi)", "Boîtes aux lettres", "Mailbox",
+                         path=[MAILBOX], errors=(404,)),
+        "patch": operation("Modifier une boîte", "Boîtes aux lettres", "Mailbox",
+                           path=[MAILBOX], body=mailboxes.CHANGES, errors=(404,),
+                           description="Seuls les champs donnés changent."),
+        "delete": operation("Supprimer une boîte organisationnelle ou applicative",
+                            "Boîtes aux lettres", None, status=204, path=[MAILBOX],
+                            errors=(404, 422),
+                            description="Plus personne ne peut l'ouvrir ; une boîte "
+                                        "personnelle disparaît avec son compte (422)."),
+    },
+    "/admin/api/mailboxes/{address}/people/{person}": {
+        "put": operation("Permettre à une personne d'ouvrir la boîte", "Boîtes aux lettres",
+                         "MailboxAccess", path=[MAILBOX, PERSON], body={}, errors=(404,),
+                         description="Sans effet si elle le pouvait déjà (changed : false)."),
+        "delete": operation(
+            "Retirer à une personne le droit d'ouvrir la boîte", "Boîtes aux lettres",
+            "MailboxAccess", path=[MAILBOX, PERSON], errors=(404, 422),
+            description="Sans effet si elle ne le pouvait pas (changed : false) ; le titulaire "
+                        "d'une boîte personnelle la garde (422)."),
+    },
+    "/admin/api/notification-emails/import": {"post": _csv_import()},
+    "/admin/api/notification-emails/export": {"get": _csv_export()},
     "/admin/api/clients": {
         "get": operation("Lister les clients (administrateurs)", "Clients", _list_of("Client")),
         "post": operation("Enregistrer un client (administrateurs)", "Clients",
@@ -214,8 +317,9 @@ def document() -> dict[str, Any]:
         },
         "servers": [{"url": issuer}],
         "security": [{"bearer": [ADMIN_SCOPE]}],
-        "tags": [{"name": "Comptes"}, {"name": "Journaux"}, {"name": "Clients"},
-                 {"name": "Documentation"}],
+        "tags": [{"name": "Comptes"}, {"name": "Boîtes aux lettres"},
+                 {"name": "Adresses de notification"}, {"name": "Journaux"},
+                 {"name": "Clients"}, {"name": "Documentation"}],
         "paths": PATHS,
         "components": {
             "securitySchemes": {"bearer": {

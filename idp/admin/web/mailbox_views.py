@@ -93,7 +93,7 @@ def revoke(actor, address):
     return _act(actor, address, lambda: mailboxes.revoke(actor, address, person),
                 lambda revoked: gettext("%(person)s ne peut plus ouvrir cette boîte.",
                                         person=person) if revoked
-                else gettext("%(person)s ne pouvait pas ouvrir cette boîte.", person=person))
+                else gettext("%(person)s n'avait déjà pas accès à cette boîte.", person=person))
 
 
 @bp.post("/boites/<address>/supprimer")
