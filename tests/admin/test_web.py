@@ -152,6 +152,12 @@ def test_without_a_session_the_area_sends_through_the_sign_in_and_back_to_the_pa
     assert page.headers["Cache-Control"] == "no-store"
 
 
+def test_the_areas_address_leads_to_the_accounts(client, world, mail_catcher):
+    """The address newcomers are given (/admin), after the sign-in: the list of accounts."""
+    page, path = sign_in(client, mail_catcher, RITA, "/admin")
+    assert path == "/admin/comptes" and page.status_code == 200
+
+
 def test_the_sign_in_asks_for_two_factors_with_the_built_in_client(app, client, world):
     response = client.get("/admin/comptes")
     query = dict(re.findall(r"[?&]([^=&]+)=([^&]*)", response.headers["Location"]))

@@ -118,7 +118,7 @@ def page_number() -> int:
 @bp.get("")
 @admin_required()
 def home(actor):
-    return redirect(url_for("admin.accounts"))
+    return redirect(url_for("admin.accounts_list"))
 
 
 @bp.errorhandler(IdpError)
