@@ -50,6 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config["MAIL_SUPPRESS_SEND"] = False  # tests and development use the mail catcher
     mail.init_app(app)
     app.config["RATELIMIT_STORAGE_URI"] = settings["REDIS_URL"] or "memory://"
+    app.after_request(_retry_after_at_least_one_second)  # registered first: runs after the limiter
     limiter.init_app(app)
     app.config["BABEL_DEFAULT_LOCALE"] = DEFAULT_LOCALE
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PACKAGE_ROOT / "translations")
@@ -121,6 +122,14 @@ def _database_url(url: str) -> str:
         path.parent.mkdir(parents=True, exist_ok=True)
         return prefix + str(path)
     return url
+
+
+def _retry_after_at_least_one_second(response):
+    """Flask-Limiter truncates Retry-After to whole seconds, so a window ending within the
+    second said "0": a refused request must never invite the client to retry at once."""
+    if response.status_code == 429 and response.headers.get("Retry-After") == "0":
+        response.headers["Retry-After"] = "1"
+    return response
 
 
 def _engine_options(url: str) -> dict[str, Any]:

@@ -184,6 +184,14 @@ def test_a_person_limited_by_an_attacker_may_sign_in_once_the_window_ends(make_a
     assert password_step(alice, page).status_code == 302
 
 
+def test_a_refusal_never_says_retry_at_once(app):
+    """The limiter truncates Retry-After, so a window ending within the second gave "0"."""
+    with app.test_request_context("/interaction/x/login", method="POST"):
+        refused = app.process_response(app.make_response(("", 429, {"Retry-After": "0"})))
+        waiting = app.process_response(app.make_response(("", 429, {"Retry-After": "7"})))
+    assert (refused.headers["Retry-After"], waiting.headers["Retry-After"]) == ("1", "7")
+
+
 @pytest.fixture
 def redis_db():
     """Redis database 15, left with the keys it had: the test's counters are removed."""
