@@ -54,7 +54,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     app.config["BABEL_DEFAULT_LOCALE"] = DEFAULT_LOCALE
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PACKAGE_ROOT / "translations")
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=select_locale, default_timezone=settings["TIMEZONE"])
     app.context_processor(template_context)
     # Each request chooses its own locale, even under an application context that outlives it.
     app.before_request(refresh_locale)

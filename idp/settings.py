@@ -12,6 +12,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from limits import parse_many
 
@@ -138,6 +139,11 @@ def _validate(settings: dict[str, Any]) -> None:
         configured_upstreams(settings)
     except UpstreamConfigError as exc:
         raise SettingsError(str(exc)) from None
+    try:
+        ZoneInfo(settings["TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"TIMEZONE must name a time zone such as Europe/Paris, got "
+                            f"{settings['TIMEZONE']!r}") from None
     if settings["REDIS_URL"] and not settings["REDIS_URL"].startswith(("redis://", "rediss://")):
         raise SettingsError(f"REDIS_URL must be a redis:// URL, got {settings['REDIS_URL']!r}")
     if not is_development(settings):

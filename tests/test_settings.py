@@ -311,3 +311,11 @@ def test_pro_sante_connect_is_configured_by_its_three_variables():
 def test_a_malformed_upstream_stops_the_start_up_with_a_clear_message(environ, message):
     with pytest.raises(SettingsError, match=re.escape(message)):
         load_settings(environ=environ)
+
+
+def test_dates_are_shown_in_paris_time_unless_told_otherwise():
+    assert load_settings(environ={})["TIMEZONE"] == "Europe/Paris"
+    assert load_settings(environ={"IDP_TIMEZONE": "America/Cayenne"})["TIMEZONE"] == \
+        "America/Cayenne"
+    with pytest.raises(SettingsError, match="TIMEZONE"):
+        load_settings(environ={"IDP_TIMEZONE": "Europe/Nowhere"})

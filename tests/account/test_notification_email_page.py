@@ -6,8 +6,9 @@ catcher: they reach the old address until the confirmation, the new one after it
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, timedelta
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -260,14 +261,20 @@ def test_an_unknown_link_is_refused(client):
     assert refused.status_code == 400 and REFUSED in shown(refused)
 
 
+def local(app, moment) -> str:
+    """A moment stored in UTC as people read it: in TIMEZONE (Paris by default)."""
+    zone = ZoneInfo(app.config["TIMEZONE"])
+    return moment.replace(tzinfo=UTC).astimezone(zone).strftime("%d/%m/%Y %H:%M")
+
+
 def test_the_page_shows_when_the_last_code_was_sent_and_what_became_of_it(
     app, client, actors, alice, refusing_smtp, mail_catcher
 ):
     page = shown(sign_in_to_account(client, mail_catcher))
     with app.app_context():
         sent = db.session.scalar(db.select(Delivery))
-    when = sent.created_at.strftime("%d/%m/%Y %H:%M")
-    assert f"Dernier code envoyé à cette adresse : le {when} TU (envoyé)" in page
+    when = local(app, sent.created_at)
+    assert f"Dernier code envoyé à cette adresse : le {when} (envoyé)" in page
 
     browser = app.test_client()
     sign_in_page, _ = start(browser, actors, actors.rp(min_acr="mfa"))
@@ -276,8 +283,8 @@ def test_the_page_shows_when_the_last_code_was_sent_and_what_became_of_it(
     with app.app_context():
         failed = db.session.scalar(db.select(Delivery).order_by(Delivery.id.desc()))
     assert failed.status == "failed"
-    when = failed.created_at.strftime("%d/%m/%Y %H:%M")
-    assert f"Dernier code envoyé à cette adresse : le {when} TU (échec de l'envoi)" \
+    when = local(app, failed.created_at)
+    assert f"Dernier code envoyé à cette adresse : le {when} (échec de l'envoi)" \
         in shown(client.get("/account"))
 
 

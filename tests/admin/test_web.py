@@ -8,8 +8,9 @@ from __future__ import annotations
 import html
 import io
 import re
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -17,6 +18,7 @@ from idp.account import gate
 from idp.accounts import lockout
 from idp.accounts.federated_identities import PSC, link_identity
 from idp.admin import accounts
+from idp.admin.web import access
 from idp.extensions import db
 from idp.models import (
     AuditEvent,
@@ -370,12 +372,19 @@ def test_the_journal_filters_by_person_event_and_period(client, world, mail_catc
     assert admin_only and all(name.startswith("admin.") for name in admin_only)
     assert _events(client.get("/admin/journal?event=login.code")) == ["login.code_ok"]
 
-    today = date.today()
+    today = datetime.now(ZoneInfo(client.application.config["TIMEZONE"])).date()  # as typed
     tomorrow, yesterday = today + timedelta(days=1), today - timedelta(days=1)
     assert "admin.account_unlocked" in _events(
         client.get(f"/admin/journal?since={yesterday}&until={tomorrow}"))
     assert _events(client.get(f"/admin/journal?since={tomorrow}")) == []
     assert _events(client.get(f"/admin/journal?until={yesterday}")) == []
+
+
+def test_a_day_typed_in_a_filter_is_a_day_in_paris(app):
+    """The filters' days are the days people live (TIMEZONE), stored times are UTC."""
+    with app.test_request_context():
+        assert access.day("2026-01-15") == datetime(2026, 1, 14, 23, 0)
+        assert access.day("2026-07-15", end=True).isoformat() == "2026-07-15T21:59:59.999999"
 
 
 def test_the_journal_of_a_referent_leaves_out_other_organisations(app, client, world,

@@ -8,8 +8,9 @@ mean: NotFound a 404, Forbidden a 403, a refused input a 400 or 409; never a 500
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from functools import wraps
+from zoneinfo import ZoneInfo
 
 from flask import current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext
@@ -99,7 +100,8 @@ def form_text(name: str, limit: int = 320) -> str:
 
 
 def day(value: str, end: bool = False) -> datetime | None:
-    """A day typed in a filter (YYYY-MM-DD, UTC) as its first or, with ``end``, last moment."""
+    """A day typed in a filter (YYYY-MM-DD, in TIMEZONE) as its first or, with ``end``, last
+    moment, in UTC as the database keeps it."""
     if not value:
         return None
     try:
@@ -107,7 +109,9 @@ def day(value: str, end: bool = False) -> datetime | None:
     except ValueError:
         raise ValidationError(gettext("Date invalide : « %(value)s » (format AAAA-MM-JJ).",
                                       value=value)) from None
-    return datetime.combine(parsed, time.max if end else time.min)
+    local = datetime.combine(parsed, time.max if end else time.min,
+                             tzinfo=ZoneInfo(current_app.config["TIMEZONE"]))
+    return local.astimezone(UTC).replace(tzinfo=None)
 
 
 def page_number() -> int:
