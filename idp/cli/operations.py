@@ -1,0 +1,104 @@
+"""`idp audit`, `idp deliveries`, `idp keys`, `idp demo`, `idp serve`, `idp mailcatcher`:
+reading records and running the service."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from flask import current_app
+from flask.cli import ScriptInfo, with_appcontext
+
+from .common import domain_errors
+
+
+def _records_command(name: str, summary: str, with_event: bool):
+    """`idp audit` / `idp deliveries`: what support reads, filtered, one JSON object a line."""
+
+    @click.command(name, help=summary)
+    @click.option("--person", help="MSSanté address.")
+    @click.option("--org", "org_code", help="Organisation code.")
+    @click.option("--since", type=click.DateTime(), help="From this date (UTC).")
+    @click.option("--until", type=click.DateTime(), help="Until this date (UTC).")
+    @click.option("--page", type=click.IntRange(min=1), default=1, show_default=True)
+    @click.option("--event", hidden=not with_event, help="Event name or prefix (login.).")
+    @with_appcontext
+    @domain_errors
+    def run(person, org_code, since, until, page, event) -> None:
+        from ..admin import records
+        from ..admin.actors import operator
+
+        filters = {"person": person, "organisation": org_code, "since": since,
+                   "until": until, "page": page}
+        if with_event:
+            rows = records.audit_trail(operator(), event=event, **filters)
+            describe = records.describe_event
+        else:
+            rows = records.deliveries(operator(), **filters)
+            describe = records.describe_delivery
+        emails = records.emails_of(row.user_id for row in rows)
+        for row in rows:
+            click.echo(json.dumps(describe(row, emails), ensure_ascii=False))
+
+    return run
+
+
+audit = _records_command("audit", "The audit trail, newest first (100 a page).", True)
+deliveries = _records_command(
+    "deliveries", "Delivery records of codes and links, newest first (100 a page).", False)
+
+
+@click.group("keys", help="Signing keys.")
+def keys() -> None:
+    pass
+
+
+@keys.command("rotate")
+@with_appcontext
+def keys_rotate() -> None:
+    """Start signing with the published next key and publish a new next key."""
+    from ..oidc.keys import rotate_keys
+
+    for key in rotate_keys():
+        click.echo(f"{key.alg}: signe désormais avec {key.kid}")
+
+
+@click.command("demo")
+@with_appcontext
+@domain_errors
+def demo() -> None:
+    """Seed demo organisations, accounts and mailboxes (idempotent)."""
+    from ..demo import seed_demo
+
+    for line in seed_demo():
+        click.echo(line)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", type=int, help="Worker processes (default: SERVE_WORKERS).")
+def serve(host: str, port: int, workers: int | None) -> None:
+    """Run the provider with gunicorn (a production-grade WSGI server)."""
+    from ..serve import run
+
+    run(click.get_current_context().ensure_object(ScriptInfo).load_app(), host, port, workers)
+
+
+@click.command("mailcatcher")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--smtp-port", default=1025, show_default=True, type=int)
+@click.option("--http-port", default=8025, show_default=True, type=int)
+@with_appcontext
+def mailcatcher(host: str, smtp_port: int, http_port: int) -> None:
+    """Development mail catcher: SMTP server, Twilio-compatible API, and a page listing both."""
+
+    from ..mailcatcher.server import MailCatcher, run_until_interrupted
+    from ..mailcatcher.twilio_api import slow_delay
+
+    slow_seconds = slow_delay(current_app.config["DELIVERY_TIMEOUT_SECONDS"])
+    with MailCatcher(host, smtp_port, http_port, slow_seconds) as catcher:
+        click.echo(f"SMTP : {host}:{catcher.smtp_port}")
+        click.echo(f"Messages reçus et API compatible Twilio : {catcher.http_url}/")
+        click.echo("Ctrl-C pour arrêter.")
+        run_until_interrupted()
