@@ -15,7 +15,7 @@ from ..accounts.notification_email import last_code_delivery, pending_change
 from ..delivery.masking import mask
 from ..extensions import db
 from ..factors import recovery, totp
-from ..interaction.sessions import current_session
+from ..interaction.sessions import current_session, signed_in_here_with_two_factors
 from . import gate
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -50,7 +50,7 @@ def overview(user):
         user=user,
         psc_enabled=bool(current_app.config["PSC_CLIENT_ID"]),
         psc_link=identity_of(user, PSC),
-        can_link="fed" not in sso.amr,
+        can_link=signed_in_here_with_two_factors(sso),
         notification_email=mask(user.notification_email) if user.notification_email else None,
         pending_address=mask(pending.new_address) if pending else None,
         last_code=last_code_delivery(user),

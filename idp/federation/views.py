@@ -35,7 +35,7 @@ from ..extensions import db
 from ..interaction import requests as pending_requests
 from ..interaction.flow import complete_authentication, remember_upstream_login
 from ..interaction.screens import leave_notice, page, pending_request
-from ..interaction.sessions import current_session
+from ..interaction.sessions import current_session, signed_in_here_with_two_factors
 from . import client
 from .errors import AnswerRejected, Cancelled, FederationError
 from .logout import back_from_upstream
@@ -56,7 +56,7 @@ def login(name: str):
 def link(name: str):
     upstream = _upstream(name)
     sso = current_session()
-    if not _locally_signed_in(sso):
+    if not signed_in_here_with_two_factors(sso):
         return redirect(url_for("account.overview"))
     return _off_to(upstream, purpose="link", user_id=sso.user_id)
 
@@ -96,11 +96,6 @@ def _upstream(name: str) -> Upstream:
     return upstream
 
 
-def _locally_signed_in(sso) -> bool:
-    """A session of level mfa reached here (password and second factor), not upstream."""
-    return sso is not None and sso.acr == "mfa" and "fed" not in sso.amr
-
-
 def _off_to(upstream: Upstream, **flight):
     try:
         url, remembered = client.authorization_url(upstream)
@@ -131,7 +126,7 @@ def _sign_in(upstream: Upstream, flight: dict, answer: client.UpstreamAnswer):
 
 def _link(upstream: Upstream, flight: dict, answer: client.UpstreamAnswer):
     sso = current_session()
-    if not _locally_signed_in(sso) or sso.user_id != flight.get("user_id"):
+    if not signed_in_here_with_two_factors(sso) or sso.user_id != flight.get("user_id"):
         return _failed(upstream, flight, AnswerRejected("link: not the same local session"))
     try:
         link_identity(sso.user, upstream.name, answer.subject, linked_by="self")

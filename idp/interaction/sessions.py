@@ -114,6 +114,12 @@ def end_all_sessions(user_id: int, reason: str) -> int:
     return len(live)
 
 
+def signed_in_here_with_two_factors(sso: SsoSession | None) -> bool:
+    """A session of level mfa reached on this provider (password and second factor), not
+    brokered by an upstream (amr ``fed``): the proof linking an upstream identity needs."""
+    return sso is not None and sso.acr == "mfa" and "fed" not in sso.amr
+
+
 def forget_browser_session() -> None:
     """Drop this browser's link to its session (after the session was ended)."""
     session.pop(SESSION_SECRET_KEY, None)
