@@ -118,14 +118,21 @@ def confirm_change(token: str) -> User:
 
 def pending_change(user: User) -> NotificationEmailChange | None:
     """The request waiting for its confirmation, if any (at most one: a newer one supersedes)."""
-    return db.session.scalar(
+    return pending_changes([user.id]).get(user.id)
+
+
+def pending_changes(user_ids) -> dict[int, NotificationEmailChange]:
+    """The request waiting for its confirmation of each of these people (one query)."""
+    found = {}
+    for change in db.session.scalars(
         db.select(NotificationEmailChange)
-        .where(NotificationEmailChange.user_id == user.id,
+        .where(NotificationEmailChange.user_id.in_(list(user_ids)),
                NotificationEmailChange.confirmed_at.is_(None),
                NotificationEmailChange.expires_at > utcnow())
-        .order_by(NotificationEmailChange.created_at.desc(), NotificationEmailChange.id.desc())
-        .limit(1)
-    )
+        .order_by(NotificationEmailChange.created_at, NotificationEmailChange.id)
+    ):
+        found[change.user_id] = change  # the newest wins
+    return found
 
 
 def last_code_delivery(user: User) -> Delivery | None:

@@ -16,7 +16,7 @@ from idp.factors import recovery, totp
 from idp.models import AuditEvent, PasswordResetToken, SsoSession, User
 from idp.models.base import utcnow
 
-from ..helpers import PASSWORD, audit_events, live_sessions
+from ..helpers import PASSWORD, audit_events, counted_statements, live_sessions
 from .conftest import ADA, ALICE, BOB, ORG_A, ORG_B, RITA
 
 WRITES = [
@@ -220,3 +220,18 @@ def test_the_cli_explains_a_refusal_in_one_french_line(app, runner, world, args)
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert result.output.startswith("Error: ") and len(result.output.splitlines()) == 1
     assert state(app, ALICE) == before
+
+
+def test_a_page_of_accounts_costs_the_same_queries_whatever_its_length(app, world):
+    """The list describes every account in a handful of queries, not a few per account."""
+    def queries_for_a_page() -> int:
+        with app.app_context(), counted_statements(app) as statements:
+            accounts.describe_all(accounts.list_accounts(world.admin))
+            db.session.remove()
+        return len(statements)
+
+    few = queries_for_a_page()
+    for number in range(20):
+        run(app, "create_account", world.admin, f"p{number}.x@chu-a.mssante.fr", "P X",
+            f"p{number}@example.org", organisation=ORG_A)
+    assert queries_for_a_page() == few <= 6

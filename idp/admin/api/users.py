@@ -47,11 +47,17 @@ CHANGES = {
 
 def user_json(user: User) -> dict[str, Any]:
     """An account as the API shows it: ``describe`` plus the address waiting for confirmation."""
-    pending = notification_email.pending_change(user)
-    return {**accounts.describe(user), "pending_notification_email": {
-        "address": pending.new_address,
-        "expires_at": pending.expires_at.isoformat(timespec="seconds") + "Z",
-    } if pending else None}
+    return users_json([user])[0]
+
+
+def users_json(users: list[User]) -> list[dict[str, Any]]:
+    """``user_json`` for a page of accounts, in a handful of queries whatever its length."""
+    pending = notification_email.pending_changes(user.id for user in users)
+    return [{**described, "pending_notification_email": {
+        "address": pending[user.id].new_address,
+        "expires_at": pending[user.id].expires_at.isoformat(timespec="seconds") + "Z",
+    } if user.id in pending else None}
+        for user, described in zip(users, accounts.describe_all(users), strict=True)]
 
 
 @bp.get("/users")
@@ -59,7 +65,7 @@ def list_users():
     query = read_query(LIST_PARAMS)
     found = accounts.list_accounts(current_actor(), query["search"] or "",
                                    query["organisation"], query["page"])
-    return {"items": [user_json(user) for user in found], "page": query["page"],
+    return {"items": users_json(found), "page": query["page"],
             "page_size": accounts.PAGE_SIZE}
 
 
