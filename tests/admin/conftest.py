@@ -17,6 +17,10 @@ from idp.oidc.clients import ADMIN_SCOPE
 
 from ..helpers import PASSWORD, pkce_pair, query_of
 
+# The helper modules shared by the tests here keep pytest's detailed assertion messages.
+pytest.register_assert_rewrite("tests.admin.api_calls", "tests.admin.client_commands",
+                               "tests.admin.web_journey")
+
 ORG_A, ORG_B = "750000001", "750000002"
 ALICE = "alice.martin@chu-a.mssante.fr"  # user, organisation A
 BOB = "bob.durand@chu-b.mssante.fr"  # user, organisation B
