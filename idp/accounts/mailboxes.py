@@ -10,6 +10,10 @@ from ..extensions import db
 from ..models import Mailbox, MailboxAccess, MailboxType, Organisation, User
 from . import validation
 
+#: The mailboxes that are shared: organisational (ORG) and applicative (APP). A personal one
+#: (PER) is opened by its owner only.
+SHARED_TYPES = (MailboxType.ORG.value, MailboxType.APP.value)
+
 
 def create_mailbox(
     address: str, type_: str, name: str, organisation: Organisation | None = None,
@@ -53,9 +57,16 @@ def get_mailbox(address: str) -> Mailbox:
 
 
 def grant_access(user: User, address: str) -> bool:
-    """Let ``user`` open the mailbox at ``address`` (False when they already could); the
-    caller commits."""
+    """Let ``user`` open the mailbox at ``address`` (False when they already could): a
+    shared one, or their own personal mailbox. The caller commits."""
     mailbox = get_mailbox(address)
+    owns = mailbox.type == MailboxType.PER.value and mailbox.address == user.email
+    if mailbox.type not in SHARED_TYPES and not owns:
+        raise ValidationError(
+            f"« {mailbox.address} » n'est pas une boîte partagée : seules les boîtes "
+            "organisationnelles (ORG) et applicatives (APP) s'ouvrent à d'autres personnes ; "
+            "une boîte personnelle n'est ouverte que par son titulaire."
+        )
     if _access(user, mailbox) is not None:
         return False
     db.session.add(MailboxAccess(user_id=user.id, mailbox_id=mailbox.id))

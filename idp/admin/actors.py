@@ -83,16 +83,26 @@ def users_visible_to(actor: Actor) -> Select:
 
 def user_for(actor: Actor, address: str, need: str = READ) -> User:
     """The account at ``address`` if ``actor`` may act on it with ``need``; else Forbidden
-    (role; changing an administrator's or support agent's account is for administrators) or
-    NotFound (unknown, or outside the referent's organisation)."""
+    or NotFound (see ``check_reach``)."""
     require(actor, need)
     address = (address or "").strip().lower()
-    user = db.session.scalar(users_visible_to(actor).where(User.email == address))
-    if user is None:
-        raise NotFound(f"Le compte « {address} » n'existe pas.")
-    if need != READ and user.role in (Role.ADMIN.value, Role.SUPPORT.value):
-        require(actor, ADMIN_ONLY)  # only administrators manage the platform's staff
+    user = db.session.scalar(db.select(User).where(User.email == address))
+    check_reach(actor, user, need, f"Le compte « {address} » n'existe pas.")
     return user
+
+
+def check_reach(actor: Actor, user: User | None, need: str, not_found: str) -> None:
+    """The one rule of who acts on whose account and on what is theirs (their personal
+    mailbox), for every caller. NotFound (``not_found``) when the account is unknown or out of
+    a referent's sight (another organisation's); Forbidden when the role does not allow
+    ``need``, or when a referent would change the account of an administrator or a support
+    agent: only administrators manage the platform's staff."""
+    require(actor, need)
+    if user is None or (actor.limited_to_organisation
+                        and user.organisation_id != actor.organisation_id):
+        raise NotFound(not_found)
+    if need != READ and user.role in (Role.ADMIN.value, Role.SUPPORT.value):
+        require(actor, ADMIN_ONLY)
 
 
 def organisation_for(actor: Actor, code: str | None) -> Organisation | None:

@@ -4,8 +4,9 @@ asks for a fresh second factor (``sensitive``). One function per action: check t
 validate, write, audit with the actor's name.
 
 Personal mailboxes (PER) come and go with their accounts: they are neither created nor deleted
-here, and their owner always keeps them; others may still be let in. A mailbox outside a
-referent's organisation answers NotFound, as an unknown one does.
+here, only their owner opens them (nobody is let in), and whoever acts on one must be allowed
+to act on its owner's account (``actors.check_reach``). A mailbox outside a referent's
+organisation answers NotFound, as an unknown one does.
 """
 
 from __future__ import annotations
@@ -16,12 +17,10 @@ from sqlalchemy import Select
 
 from .. import audit
 from ..accounts import mailboxes
-from ..errors import NotFound, ValidationError
+from ..errors import Forbidden, NotFound, ValidationError
 from ..extensions import db
-from ..models import Mailbox, MailboxType, Organisation
-from .actors import READ, WRITE, Actor, organisation_for, require, user_for
-
-SHARED_TYPES = (MailboxType.ORG.value, MailboxType.APP.value)
+from ..models import Mailbox, MailboxType, Organisation, User
+from .actors import READ, WRITE, Actor, check_reach, organisation_for, require, user_for
 
 
 def list_mailboxes(actor: Actor, organisation: str | None = None) -> list[Mailbox]:
@@ -41,6 +40,15 @@ def mailbox(actor: Actor, address: str) -> Mailbox:
     return _mailbox_for(actor, address, READ)
 
 
+def may_change(actor: Actor, m: Mailbox) -> bool:
+    """Whether ``actor`` may change ``m`` and who opens it (pages offer their forms only then)."""
+    try:
+        _mailbox_for(actor, m.address, WRITE)
+    except (Forbidden, NotFound):
+        return False
+    return True
+
+
 def describe_mailbox(m: Mailbox) -> dict[str, Any]:
     """What the administration shows of a mailbox, with the people who may open it."""
     home = db.session.get(Organisation, m.organisation_id) if m.organisation_id else None
@@ -57,7 +65,7 @@ def create_mailbox(actor: Actor, address: str, type_: str, name: str,
     the one used when they give none); nobody may open it until access is granted."""
     require(actor, WRITE)
     type_ = (type_ or "").strip().upper()
-    if type_ not in SHARED_TYPES:
+    if type_ not in mailboxes.SHARED_TYPES:
         raise ValidationError(
             "Seules les boîtes organisationnelles (ORG) et applicatives (APP) se créent ici ; "
             "une boîte personnelle est créée avec son compte."
@@ -93,8 +101,8 @@ def update_mailbox(actor: Actor, address: str, *, name: str | None = None,
 
 
 def grant(actor: Actor, address: str, person: str) -> bool:
-    """Let ``person`` (an MSSanté address) open the mailbox; False when they already could.
-    A referent: both in their organisation."""
+    """Let ``person`` (an MSSanté address) open an organisational or applicative mailbox;
+    False when they already could. A referent: both in their organisation."""
     found = _mailbox_for(actor, address, WRITE)
     user = user_for(actor, person, WRITE)
     granted = mailboxes.grant_access(user, found.address)
@@ -107,7 +115,8 @@ def grant(actor: Actor, address: str, person: str) -> bool:
 
 def revoke(actor: Actor, address: str, person: str) -> bool:
     """Stop ``person`` opening the mailbox; False when they could not. The owner of a
-    personal mailbox keeps it. A referent: both in their organisation."""
+    personal mailbox keeps it (someone let in before the rule can still be taken out).
+    A referent: both in their organisation."""
     found = _mailbox_for(actor, address, WRITE)
     user = user_for(actor, person, WRITE)
     revoked = mailboxes.revoke_access(user, found.address)
@@ -121,7 +130,7 @@ def revoke(actor: Actor, address: str, person: str) -> bool:
 def delete_mailbox(actor: Actor, address: str) -> None:
     """Delete an organisational or applicative mailbox; nobody may open it any more."""
     found = _mailbox_for(actor, address, WRITE)
-    if found.type not in SHARED_TYPES:
+    if found.type not in mailboxes.SHARED_TYPES:
         raise ValidationError(
             "Seules les boîtes organisationnelles (ORG) et applicatives (APP) se suppriment "
             "ici ; une boîte personnelle disparaît avec son compte."
@@ -142,10 +151,17 @@ def _visible_to(actor: Actor) -> Select:
 
 def _mailbox_for(actor: Actor, address: str, need: str) -> Mailbox:
     """The mailbox at ``address`` if ``actor`` may act on it with ``need``; else Forbidden
-    (role) or NotFound (unknown, or outside the referent's organisation)."""
+    (role) or NotFound (unknown, or outside the referent's organisation). A personal mailbox
+    is its owner's: the rule of the owner's account decides."""
     require(actor, need)
     address = (address or "").strip().lower()
-    found = db.session.scalar(_visible_to(actor).where(Mailbox.address == address))
-    if found is None:
-        raise NotFound(f"La boîte « {address} » n'existe pas.")
+    not_found = f"La boîte « {address} » n'existe pas."
+    found = db.session.scalar(db.select(Mailbox).where(Mailbox.address == address))
+    if found is not None and found.type == MailboxType.PER.value:
+        owner = db.session.scalar(db.select(User).where(User.email == found.address))
+        check_reach(actor, owner, need, not_found)
+        return found
+    if found is None or (actor.limited_to_organisation
+                         and found.organisation_id != actor.organisation_id):
+        raise NotFound(not_found)
     return found

@@ -103,9 +103,10 @@ def test_a_referent_manages_their_organisations_mailboxes(app, api, boxes, who):
     assert api.patch(f"/mailboxes/{STANDARD_A}", token,
                      json={"sensitive": True}).json["sensitive"] is True
     assert api.call("PUT", f"/mailboxes/{STANDARD_A}/people/{ALICE}", token).json["changed"]
-    granted = api.call("PUT", f"/mailboxes/{ALICE.upper()}/people/ {RITA.upper()}", token)
-    assert granted.json == {"address": ALICE, "person": RITA, "can_open": True, "changed": True}
-    assert api.call("DELETE", f"/mailboxes/{ALICE}/people/{RITA}", token).json["changed"]
+    granted = api.call("PUT", f"/mailboxes/{STANDARD_A.upper()}/people/ {RITA.upper()}", token)
+    assert granted.json == {"address": STANDARD_A, "person": RITA, "can_open": True,
+                            "changed": True}
+    assert api.call("DELETE", f"/mailboxes/{STANDARD_A}/people/{RITA}", token).json["changed"]
     assert api.get(f"/mailboxes/{STANDARD_A}", token).json["people"] == [
         {"address": ALICE, "name": "Alice Martin"}]
     assert api.call("DELETE", f"/mailboxes/{STANDARD_A}", token).status_code == 204

@@ -263,8 +263,11 @@ PATHS = {
     },
     "/admin/api/mailboxes/{address}/people/{person}": {
         "put": operation("Permettre à une personne d'ouvrir la boîte", "Boîtes aux lettres",
-                         "MailboxAccess", path=[MAILBOX, PERSON], body={}, errors=(404,),
-                         description="Sans effet si elle le pouvait déjà (changed : false)."),
+                         "MailboxAccess", path=[MAILBOX, PERSON], body={}, errors=(404, 422),
+                         description="Boîtes organisationnelles et applicatives seulement : une "
+                                     "boîte personnelle n'est ouverte que par son titulaire "
+                                     "(422). Sans effet si elle le pouvait déjà "
+                                     "(changed : false)."),
         "delete": operation(
             "Retirer à une personne le droit d'ouvrir la boîte", "Boîtes aux lettres",
             "MailboxAccess", path=[MAILBOX, PERSON], errors=(404, 422),

@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext
 
+from ...accounts.mailboxes import SHARED_TYPES
 from ...errors import Conflict, IdpError, ValidationError
 from ...extensions import db
 from .. import mailboxes
@@ -50,7 +51,7 @@ def create_mailbox(actor):
 def _creation_form(actor: Actor, refused: IdpError | None = None):
     return page("admin/mailbox_new.html", status=status_of(refused) if refused else 200,
                 error=refused.message if refused else None, form=request.form,
-                types=mailboxes.SHARED_TYPES, organisations=organisations_for(actor))
+                types=SHARED_TYPES, organisations=organisations_for(actor))
 
 
 @bp.get("/boites/<address>")
@@ -64,7 +65,7 @@ def _mailbox_page(actor: Actor, address: str, refused: IdpError | None = None):
     return page("admin/mailbox.html", status=status_of(refused) if refused else 200,
                 error=refused.message if refused else None, mailbox=found,
                 described=mailboxes.describe_mailbox(found),
-                shared=found.type in mailboxes.SHARED_TYPES)
+                shared=found.type in SHARED_TYPES, can_change=mailboxes.may_change(actor, found))
 
 
 @bp.post("/boites/<address>/modifier")
