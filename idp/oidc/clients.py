@@ -23,13 +23,15 @@ from ..models import Client, Organisation, Role
 from ..models.base import new_identifier
 from ..security import digest, new_secret
 from .grants import ALL_AUTH_METHODS
-from .policy import ACR_LEVELS
+from .policy import ACR_LEVELS, acr_at_least
 
 GRANT_TYPES = ("authorization_code", "client_credentials")
 DEFAULT_SCOPE = "openid profile email phone mailboxes offline_access"
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
 # The scope of the admin API: only for service clients that act with an admin role.
 ADMIN_SCOPE = "admin"
+# The level a person's token needs to use the admin API, as the admin web area asks.
+ADMIN_ACR = "mfa"
 ADMIN_ROLES = tuple(role.value for role in Role if role is not Role.USER)
 
 
@@ -141,7 +143,7 @@ def client_settings(
         "name": name,
         "redirect_uris": redirect_uris,
         "post_logout_redirect_uris": post_logout_redirect_uris,
-        "min_acr": _acr(min_acr),
+        "min_acr": _acr(min_acr, grant_type, scopes),
         "first_party": _flag(first_party, "first_party"),
         "resource_server": _flag(resource_server, "resource_server"),
         "backchannel_logout_uri": _uri(backchannel_logout_uri) if backchannel_logout_uri else None,
@@ -175,9 +177,15 @@ def _uris(values) -> list[str]:
     return [_uri(value) for value in values]
 
 
-def _acr(min_acr: str) -> str:
+def _acr(min_acr: str, grant_type: str, scopes: list[str]) -> str:
+    """The client's minimum level; people acting through the admin scope use two factors."""
     if not isinstance(min_acr, str) or min_acr not in ACR_LEVELS:
         raise ValidationError(f"Niveau d'authentification inconnu : {min_acr} (pwd ou mfa).")
+    if (grant_type != "client_credentials" and ADMIN_SCOPE in scopes
+            and not acr_at_least(min_acr, ADMIN_ACR)):
+        raise ValidationError(
+            f"Un client qui peut demander la portée « {ADMIN_SCOPE} » exige deux facteurs : "
+            f"son niveau minimal est « {ADMIN_ACR} ».")
     return min_acr
 
 

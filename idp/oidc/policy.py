@@ -30,6 +30,11 @@ from .claims import requested_acr_values
 ACR_LEVELS = {"pwd": 1, "mfa": 2}
 
 
+def acr_at_least(acr: str | None, level: str) -> bool:
+    """Whether an authentication at ``acr`` satisfies ``level`` (an unknown acr satisfies none)."""
+    return ACR_LEVELS.get(acr or "", 0) >= ACR_LEVELS[level]
+
+
 @dataclass(frozen=True)
 class Context:
     """What the checks look at: the request, the client, the browser's session."""
@@ -95,8 +100,7 @@ def id_token_hint(ctx: Context) -> Need | None:
 
 
 def acr_not_met(ctx: Context) -> Need | None:
-    have = ACR_LEVELS.get(ctx.session.acr, 0)
-    if have < ACR_LEVELS[required_acr(ctx)]:
+    if not acr_at_least(ctx.session.acr, required_acr(ctx)):
         return Need("mfa", "acr")
     return None
 

@@ -15,7 +15,14 @@ from idp.extensions import db
 from idp.models import User
 from idp.oidc.clients import ADMIN_SCOPE
 
-from ..helpers import PASSWORD, pkce_pair, query_of
+from ..interaction.second_factor_journey import (
+    code_page,
+    finish,
+    latest_code,
+    password_step,
+    start,
+    type_code,
+)
 
 # The helper modules shared by the tests here keep pytest's detailed assertion messages.
 pytest.register_assert_rewrite("tests.admin.api_calls", "tests.admin.client_commands",
@@ -63,8 +70,9 @@ def world(app, actors) -> World:
 class Api:
     """Tokens for the admin API, got the way a program gets them, and calls with them."""
 
-    def __init__(self, app, client, runner, actors):
+    def __init__(self, app, client, runner, actors, mail_catcher=None):
         self.app, self.client, self.runner, self.actors = app, client, runner, actors
+        self.mail_catcher = mail_catcher
         self.admin_tool = None
 
     def service_client(self, role: str, org: str | None = None, scope: str = ADMIN_SCOPE):
@@ -93,24 +101,26 @@ class Api:
         return response.json["access_token"]
 
     def person_token(self, email: str, scope: str = f"openid {ADMIN_SCOPE}") -> str:
-        """A person's access token from the code flow, through a first-party admin tool.
-"""
+        """A person's access token from the code flow, through a first-party admin tool that
+        asks for two factors (password, then a code by e-mail)."""
         if self.admin_tool is None:
             self.admin_tool = self.actors.rp(
-                name="Console d'administration",
+                name="Console d'administration", min_acr="mfa",
                 scope=f"openid profile email {ADMIN_SCOPE}")
-        rp = self.admin_tool
+        return self.code_flow_token(self.admin_tool, email, scope)
+
+    def code_flow_token(self, rp, email: str, scope: str, factor: str | None = "email",
+                        **params) -> str:
+        """Sign ``email`` in at ``rp`` (with a code by e-mail unless ``factor`` is None; more
+        authorization ``params`` if given) and redeem the code: the access token."""
         browser = self.app.test_client()
-        verifier, challenge = pkce_pair()
-        response = browser.get("/authorize", query_string=self.actors.auth_params(
-            rp, scope=scope, code_challenge=challenge, code_challenge_method="S256"))
-        response = self.actors.login(browser, response, username=email, password=PASSWORD)
-        while response.status_code == 302 and not response.headers["Location"].startswith(
-                rp.redirect_uri):
-            response = browser.get(response.headers["Location"])
-        assert response.headers["Location"].startswith(rp.redirect_uri), response.data[:300]
-        code = query_of(response.headers["Location"])["code"]
-        tokens = self.actors.redeem(browser, rp, code, verifier)
+        page, verifier = start(browser, self.actors, rp, scope=scope, **params)
+        response = password_step(browser, page, factor or "email", username=email)
+        if factor is not None:
+            screen = code_page(browser, response)
+            response = type_code(browser, screen, latest_code(self.mail_catcher))
+        query = finish(browser, response, rp)
+        tokens = self.actors.redeem(browser, rp, query["code"], verifier)
         assert tokens.status_code == 200, tokens.json
         assert set(tokens.json["scope"].split()) == set(scope.split())
         return tokens.json["access_token"]
@@ -132,14 +142,14 @@ class Api:
 
 
 @pytest.fixture
-def api(app, client, runner, actors) -> Api:
-    return Api(app, client, runner, actors)
+def api(app, client, runner, actors, mail_catcher) -> Api:
+    return Api(app, client, runner, actors, mail_catcher)
 
 
 @pytest.fixture
-def tokens(api, world):
+def tokens(api, world, mail_catcher):
     """One token per actor: people through the code flow, service clients through
-    client_credentials."""
+    client_credentials. The tests start with an empty mail catcher all the same."""
 
     class Tokens:
         admin = api.service_token("admin")
@@ -147,4 +157,5 @@ def tokens(api, world):
         support = api.person_token(SAM)
         referent_service = api.service_token("referent", ORG_A)
 
+    mail_catcher.clear()
     return Tokens

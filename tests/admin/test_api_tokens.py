@@ -8,9 +8,12 @@ from __future__ import annotations
 import json
 import re
 
+from idp.extensions import db
+from idp.models import Client
 from idp.oidc.clients import ADMIN_SCOPE
 
 from .api_calls import is_problem
+from .test_api_clients import client_count
 from .conftest import ALICE, API, RITA, Api
 
 # --- Tokens -------------------------------------------------------------------------------
@@ -151,3 +154,45 @@ def test_the_documented_schemas_match_the_answers(app, api, world, tokens, mail_
     assert set(rotated) == keys("NewSecret")
     assert set(api.post(f"/users/{ALICE}/sessions-end", tokens.admin).json) == keys(
         "SessionsEnded")
+
+
+# --- A person's token needs two factors -----------------------------------------------------
+
+
+def test_a_persons_password_only_token_gets_a_step_up_challenge(app, api, world):
+    tool = api.actors.rp(name="Ancienne console", min_acr="mfa",
+                         scope=f"openid {ADMIN_SCOPE}")
+    with app.app_context():  # registered before the rule: a password suffices for it
+        db.session.execute(db.update(Client).where(Client.client_id == tool.client_id)
+                           .values(min_acr="pwd"))
+        db.session.commit()
+    token = api.code_flow_token(tool, RITA, f"openid {ADMIN_SCOPE}", factor=None)
+    response = api.get("/users", token)
+    assert is_problem(response, 401)["error"] == "insufficient_user_authentication"
+    challenge = response.headers["WWW-Authenticate"]
+    assert challenge.startswith("Bearer ")
+    assert 'error="insufficient_user_authentication"' in challenge
+    assert 'acr_values="mfa"' in challenge
+    with_two_factors = api.code_flow_token(tool, RITA, f"openid {ADMIN_SCOPE}",
+                                           acr_values="mfa")
+    assert api.get("/users", with_two_factors).status_code == 200
+
+
+def test_no_client_that_may_ask_for_the_admin_scope_goes_below_two_factors(app, api, world,
+                                                                           tokens):
+    refused = "exige deux facteurs"
+    result = api.runner.invoke(args=[
+        "clients", "create", "--name", "Console", "--redirect-uri", "https://console.example/cb",
+        "--acr", "pwd", "--scope", f"openid {ADMIN_SCOPE}"])
+    assert result.exit_code == 1 and refused in result.output
+    before = client_count(app)
+    body = {"name": "Console", "redirect_uris": ["https://console.example/cb"],
+            "min_acr": "pwd", "scope": f"openid {ADMIN_SCOPE}"}
+    assert refused in is_problem(api.post("/clients", tokens.admin, json=body), 422)["detail"]
+    assert client_count(app) == before
+    created = api.post("/clients", tokens.admin, json={**body, "min_acr": "mfa"})
+    assert created.status_code == 201, created.json
+    client_id = created.json["client_id"]
+    response = api.patch(f"/clients/{client_id}", tokens.admin, json={"min_acr": "pwd"})
+    assert refused in is_problem(response, 422)["detail"]
+    assert api.get(f"/clients/{client_id}", tokens.admin).json["min_acr"] == "mfa"

@@ -1,9 +1,11 @@
 """Who calls the admin API: the Bearer access token of the request, as an ``Actor``.
 
 The token must be a live access token of scope ``admin``. A person's token (code flow) acts
-with the person's role; a service client's own token (client_credentials) with the client's
-admin role. A valid token that carries no admin right is refused with 403, as a role that does
-not allow an action is.
+with the person's role, and only if the person signed in with two factors (acr ``mfa``, as the
+web area asks): a password-only token gets RFC 9470's ``insufficient_user_authentication``
+challenge. A service client's own token (client_credentials) acts with the client's admin
+role. A valid token that carries no admin right is refused with 403, as a role that does not
+allow an action is.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from flask import g, request
 
 from ...models import Token
 from ...oidc import tokens
-from ...oidc.clients import ADMIN_SCOPE
+from ...oidc.clients import ADMIN_ACR, ADMIN_SCOPE
 from ...oidc.endpoints import AccessTokenValidator, InsufficientScope
+from ...oidc.policy import acr_at_least
 from ..actors import Actor, actor_for_client, actor_for_user
 from . import bp
 from .problems import Problem
@@ -62,6 +65,8 @@ def authenticate():
         token = _protector.acquire_token([ADMIN_SCOPE])
     except OAuth2Error as error:
         raise _token_problem(error) from None
+    if token.user is not None and not acr_at_least(token.acr, ADMIN_ACR):
+        raise _step_up_problem()
     actor = token_actor(token)
     if actor is None:
         raise Problem(403, "Ce jeton ne donne aucun droit d'administration (rôle admin, "
@@ -82,6 +87,17 @@ def _token_problem(error: OAuth2Error) -> Problem:
                        headers={"WWW-Authenticate": f'Bearer scope="{ADMIN_SCOPE}"'})
     return Problem(error.status_code or 400, "La requête d'authentification est invalide.",
                    error=error.error)
+
+
+def _step_up_problem() -> Problem:
+    """A person's token got without the second factor: sign in again with it (RFC 9470)."""
+    detail = ("L'API d'administration demande une connexion à deux facteurs : ce jeton a été "
+              "obtenu sans second facteur.")
+    challenge = (f'Bearer error="insufficient_user_authentication", '
+                 f'error_description="A token from a sign-in with two factors is required", '
+                 f'acr_values="{ADMIN_ACR}"')
+    return Problem(401, detail, headers={"WWW-Authenticate": challenge},
+                   error="insufficient_user_authentication")
 
 
 def _challenge(error: OAuth2Error) -> dict[str, str]:
