@@ -8,8 +8,6 @@ OTP_RESEND_COOLDOWN_SECONDS; at most OTP_HOURLY_CAP codes leave per person per h
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +24,7 @@ from ..delivery.records import deliver
 from ..extensions import db
 from ..models import Delivery, OtpChallenge, User
 from ..models.base import utcnow
+from ..security import keyed_digest
 
 CODE_DIGITS = 6
 
@@ -54,8 +53,7 @@ class Verdict:
 
 def code_digest(challenge_id: int, code: str) -> str:
     """Keyed hash of a code: a copy of the database does not reveal codes (10^6 are few)."""
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, f"{challenge_id}:{code}".encode(), hashlib.sha256).hexdigest()
+    return keyed_digest(f"{challenge_id}:{code}")
 
 
 def begin(user: User, channel: str, compose: Callable[[User, str], Message]) -> OtpChallenge:

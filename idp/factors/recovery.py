@@ -8,8 +8,6 @@ Each code works once: it is burnt by the conditional UPDATE that accepts it.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 
 from flask import current_app
@@ -19,6 +17,7 @@ from .. import audit
 from ..extensions import db
 from ..models import RecoveryCode, User
 from ..models.base import utcnow
+from ..security import keyed_digest
 
 ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i
 HALF = 4
@@ -77,5 +76,4 @@ def _normal(typed: str) -> str:
 
 def _digest(user_id: int, code: str) -> str:
     """Keyed hash of a code, bound to its owner (the same code of two people differs)."""
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, f"recovery:{user_id}:{code}".encode(), hashlib.sha256).hexdigest()
+    return keyed_digest(f"recovery:{user_id}:{code}")
