@@ -14,8 +14,10 @@ Jinja takes it for markup and would not escape it. The catalogs live in ``transl
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from flask import has_request_context, request, session
-from flask_babel import get_locale, refresh
+from flask_babel import format_time, get_locale, refresh
 
 SUPPORTED = ("fr", "en")
 DEFAULT = "fr"
@@ -42,6 +44,14 @@ def remember_ui_locales(value: str) -> None:
     else:
         session[SESSION_KEY] = chosen
     refresh()  # the locale may already have been chosen for this request
+
+
+def clock_time(moment: datetime) -> str:
+    """A time of day as people read it, in TIMEZONE, rounded up to the minute (never before
+    ``moment``, a naive UTC time): "14 h 32" in French, "2:32 PM" in English."""
+    if moment.second or moment.microsecond:
+        moment = moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return format_time(moment, "HH 'h' mm" if str(get_locale()) == "fr" else "h:mm a")
 
 
 def template_context() -> dict[str, str]:

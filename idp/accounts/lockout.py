@@ -1,61 +1,142 @@
 """Growing delays after repeated failures, counted separately for passwords and for codes.
 
-The first LOCKOUT_FREE_FAILURES failures cost nothing; each further one blocks the kind for
+The first LOCKOUT_FREE_FAILURES failures cost nothing; each further one blocks for
 LOCKOUT_BASE_DELAY_SECONDS, doubling, capped at LOCKOUT_MAX_DELAY_SECONDS: never a permanent
-lock an attacker could trigger. A success resets the counter of its kind only.
+lock. While blocked, attempts are refused without being checked or counted, so they cannot
+lengthen the delay. A success resets its own counter; failures are forgotten after
+LOCKOUT_FORGET_AFTER_SECONDS without a new one.
+
+Password failures are counted per *allowance* (OWASP's device cookies), so that nobody can keep
+a person out by typing wrong passwords for their address:
+
+- the strangers' allowance of an address: every browser that never signed in to it shares one
+  count, whether an account has that address or not (the delay then says nothing about which
+  addresses exist);
+- a known browser's allowance: a browser that signed in to that address before
+  (``interaction.devices``) has a count of its own, which strangers' failures do not touch.
+
+Code failures are counted per person: only someone past the password step can make them.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask import current_app
+from sqlalchemy import case, delete, or_, update
+from sqlalchemy.exc import IntegrityError
 
+from ..errors import IdpError
 from ..extensions import db
 from ..models import FailureCounter
 from ..models.base import utcnow
+from ..security import keyed_digest
 
 PASSWORD = "password"  # noqa: S105 - the name of a counter, not a secret
 CODE = "code"
 
 
-def seconds_blocked(user_id: int, kind: str) -> int:
-    """How many seconds ``kind`` stays blocked for this person (0 when free)."""
-    blocked_until = db.session.scalar(
-        db.select(FailureCounter.blocked_until).where(
-            FailureCounter.user_id == user_id, FailureCounter.kind == kind
-        )
-    )
-    if blocked_until is None:
-        return 0
-    return max(0, int((blocked_until - utcnow()).total_seconds() + 0.999))
+class SignInDelayed(IdpError):
+    """The password step of this allowance is blocked until ``until`` (naive UTC)."""
+
+    def __init__(self, until: datetime):
+        super().__init__("Trop d'essais pour ce compte.")
+        self.until = until
 
 
-def record_failure(user_id: int, kind: str) -> None:
-    """Count a failure and, past the free ones, block for a growing delay (caller commits)."""
-    counter = db.session.scalar(
-        db.select(FailureCounter)
-        .where(FailureCounter.user_id == user_id, FailureCounter.kind == kind)
-        .with_for_update()
-    )
-    if counter is None:
-        counter = FailureCounter(user_id=user_id, kind=kind, failures=0)
-        db.session.add(counter)
-    counter.failures += 1
+@dataclass(frozen=True)
+class Allowance:
+    """One count of failures: its kind, the key it is stored under, and the account it
+    concerns when there is one (so that administrators see and clear its delay)."""
+
+    kind: str
+    key: str
+    user_id: int | None = None
+
+
+def password_allowance(identifier: str, user_id: int | None,
+                       device: str | None = None) -> Allowance:
+    """The password failures of the address ``identifier`` typed: on the known browser
+    ``device``, or, without one, from every stranger."""
+    scope = f"device:{device}" if device else "strangers"
+    return Allowance(PASSWORD, keyed_digest(f"lockout:password:{identifier}:{scope}"), user_id)
+
+
+def code_allowance(user_id: int) -> Allowance:
+    """The code failures of a person."""
+    return Allowance(CODE, keyed_digest(f"lockout:code:{user_id}"), user_id)
+
+
+def blocked_until(allowance: Allowance) -> datetime | None:
+    """Until when ``allowance`` is blocked (naive UTC), or None when it is free."""
+    until = db.session.scalar(
+        db.select(FailureCounter.blocked_until).where(FailureCounter.key == allowance.key))
+    return until if until is not None and until > utcnow() else None
+
+
+def seconds_blocked(allowance: Allowance) -> int:
+    """How many seconds ``allowance`` stays blocked (0 when free)."""
+    until = blocked_until(allowance)
+    return 0 if until is None else int((until - utcnow()).total_seconds() + 0.999)
+
+
+def record_failure(allowance: Allowance) -> None:
+    """Count a failure and, past the free ones, block for a growing delay (caller commits).
+    The increment is one UPDATE, so concurrent failures are all counted."""
     config = current_app.config
-    over = counter.failures - config["LOCKOUT_FREE_FAILURES"]
+    now = utcnow()
+    forgotten = now - timedelta(seconds=config["LOCKOUT_FORGET_AFTER_SECONDS"])
+    if not _increment(allowance, now, forgotten):
+        try:
+            with db.session.begin_nested():
+                db.session.add(FailureCounter(key=allowance.key, kind=allowance.kind,
+                                              user_id=allowance.user_id, failures=1,
+                                              last_failure_at=now))
+        except IntegrityError:  # another request created it meanwhile
+            _increment(allowance, now, forgotten)
+        else:
+            _forget_older_than(forgotten)
+    failures = db.session.scalar(
+        db.select(FailureCounter.failures).where(FailureCounter.key == allowance.key))
+    over = failures - config["LOCKOUT_FREE_FAILURES"]
     if over > 0:
-        delay = min(
-            config["LOCKOUT_BASE_DELAY_SECONDS"] * 2 ** min(over - 1, 20),
-            config["LOCKOUT_MAX_DELAY_SECONDS"],
-        )
-        counter.blocked_until = utcnow() + timedelta(seconds=delay)
+        delay = min(config["LOCKOUT_BASE_DELAY_SECONDS"] * 2 ** min(over - 1, 20),
+                    config["LOCKOUT_MAX_DELAY_SECONDS"])
+        db.session.execute(update(FailureCounter).where(FailureCounter.key == allowance.key)
+                           .values(blocked_until=now + timedelta(seconds=delay)))
 
 
-def reset(user_id: int, kind: str) -> None:
-    """Forget the failures of one kind after a success (caller commits)."""
-    db.session.execute(
-        db.update(FailureCounter)
-        .where(FailureCounter.user_id == user_id, FailureCounter.kind == kind)
-        .values(failures=0, blocked_until=None)
-    )
+def reset(allowance: Allowance) -> None:
+    """Forget the failures of ``allowance`` after a success (caller commits)."""
+    db.session.execute(delete(FailureCounter).where(FailureCounter.key == allowance.key))
+
+
+def clear_person(user_id: int, email: str, kinds: tuple[str, ...] = (PASSWORD, CODE)) -> None:
+    """End every delay of an account (an administrator's unlock; a new password ends the
+    password delays): its strangers' count, its known browsers' and its codes' (caller
+    commits)."""
+    strangers = password_allowance(email, user_id).key
+    db.session.execute(delete(FailureCounter).where(
+        FailureCounter.kind.in_(kinds),
+        or_(FailureCounter.user_id == user_id, FailureCounter.key == strangers)))
+
+
+def _increment(allowance: Allowance, now: datetime, forgotten: datetime) -> bool:
+    """Add one failure to an existing count (starting again after a long quiet); False when
+    there is no count yet."""
+    values = {"failures": case((FailureCounter.last_failure_at < forgotten, 1),
+                               else_=FailureCounter.failures + 1),
+              "last_failure_at": now}
+    if allowance.user_id is not None:
+        values["user_id"] = allowance.user_id
+    result = db.session.execute(
+        update(FailureCounter).where(FailureCounter.key == allowance.key).values(**values))
+    return result.rowcount > 0
+
+
+def _forget_older_than(moment: datetime) -> None:
+    """Drop the counts whose last failure is older than ``moment`` and that block nothing."""
+    db.session.execute(delete(FailureCounter).where(
+        FailureCounter.last_failure_at < moment,
+        or_(FailureCounter.blocked_until.is_(None), FailureCounter.blocked_until < utcnow())))

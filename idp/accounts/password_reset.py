@@ -115,7 +115,7 @@ def reset_password(token: str, password: str, confirmation: str) -> User:
         _audit_failure(user.id, "used")
         raise LinkInvalid()
     set_password(user, password)
-    lockout.reset(user.id, lockout.PASSWORD)
+    lockout.clear_person(user.id, user.email, (lockout.PASSWORD,))
     ended = end_all_sessions(user.id, "password_reset")
     audit.record("password.reset_done", user_id=user.id, sessions_ended=ended)
     db.session.commit()

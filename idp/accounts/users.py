@@ -68,29 +68,44 @@ def get_user(email: str) -> User:
 
 def find_user(email: str) -> User | None:
     """The account whose MSSanté address is ``email``, if any."""
-    return db.session.scalar(db.select(User).where(User.email == (email or "").strip().lower()))
+    return db.session.scalar(db.select(User).where(User.email == identifier_of(email)))
 
 
-def check_password(email: str, password: str) -> User | None:
+def identifier_of(typed: str) -> str:
+    """An address as accounts are looked up (and sign-in failures counted): trimmed, lower
+    case."""
+    return (typed or "").strip().lower()
+
+
+def check_password(email: str, password: str, device: str | None = None) -> User | None:
     """The active account matching these credentials, or None (one answer for every failure).
 
-    After repeated failures the account's password step is delayed (``lockout``): the hash is
-    still computed, so a blocked account answers as slowly as any other.
+    Failures count against the address's strangers' allowance, or against the known browser
+    ``device``'s own (``lockout``), whether an account has that address or not. While that
+    allowance is blocked, SignInDelayed says until when, before any password is checked, and
+    nothing more is counted: the answer is the same, and as fast, for every address.
     """
-    user = find_user(email)
+    identifier = identifier_of(email)
+    user = find_user(identifier)
+    allowance = lockout.password_allowance(identifier, user.id if user else None, device)
+    until = lockout.blocked_until(allowance)
+    if until is not None:
+        audit.record("login.password_failed", user_id=user.id if user else None,
+                     reason="blocked", known_device=device is not None)
+        db.session.commit()
+        raise lockout.SignInDelayed(until)
     ok = verify_password(user.password_hash if user else None, password or "")
-    blocked = user is not None and lockout.seconds_blocked(user.id, lockout.PASSWORD) > 0
-    if not ok or user is None or not user.is_active or blocked:
-        reason = ("unknown_user" if user is None else "blocked" if blocked
-                  else "disabled" if ok else "bad_password")
-        audit.record("login.password_failed", user_id=user.id if user else None, reason=reason)
-        if user is not None and not ok:
-            lockout.record_failure(user.id, lockout.PASSWORD)
+    if not ok or user is None or not user.is_active:
+        reason = "unknown_user" if user is None else "disabled" if ok else "bad_password"
+        audit.record("login.password_failed", user_id=user.id if user else None, reason=reason,
+                     known_device=device is not None)
+        if not ok:
+            lockout.record_failure(allowance)
         db.session.commit()
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    lockout.reset(user.id, lockout.PASSWORD)
+    lockout.reset(allowance)
     audit.record("login.password_ok", user_id=user.id)
     db.session.commit()
     return user

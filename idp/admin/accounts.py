@@ -165,8 +165,7 @@ def set_enabled(actor: Actor, address: str, enabled: bool) -> User:
 def unlock(actor: Actor, address: str) -> User:
     """Clear the password and code failure counters (the growing delays)."""
     user = user_for(actor, address, WRITE)
-    lockout.reset(user.id, lockout.PASSWORD)
-    lockout.reset(user.id, lockout.CODE)
+    lockout.clear_person(user.id, user.email)
     audit.record("admin.account_unlocked", user_id=user.id, by=actor.name)
     db.session.commit()
     return user

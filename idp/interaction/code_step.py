@@ -29,7 +29,7 @@ def second_factor_step(uid: str) -> tuple[AuthorizationRequest, Client, dict, Us
 
 def blocked_message(user: User) -> str | None:
     """The French message when the person's code step is blocked by lockout, else None."""
-    seconds = lockout.seconds_blocked(user.id, lockout.CODE)
+    seconds = lockout.seconds_blocked(lockout.code_allowance(user.id))
     if not seconds:
         return None
     note_failed_step()
@@ -41,7 +41,7 @@ def blocked_message(user: User) -> str | None:
 
 def code_accepted(user: User, factor: str, **detail) -> None:
     """A right code: the code lockout starts again from zero."""
-    lockout.reset(user.id, lockout.CODE)
+    lockout.reset(lockout.code_allowance(user.id))
     audit.record("login.code_ok", user_id=user.id, factor=factor, **detail)
     db.session.commit()
 
@@ -49,6 +49,6 @@ def code_accepted(user: User, factor: str, **detail) -> None:
 def code_refused(user: User, factor: str, reason: str) -> None:
     """A wrong code: it counts against the person's lockout and the address's failures."""
     note_failed_step()
-    lockout.record_failure(user.id, lockout.CODE)
+    lockout.record_failure(lockout.code_allowance(user.id))
     audit.record("login.code_failed", user_id=user.id, factor=factor, reason=reason)
     db.session.commit()

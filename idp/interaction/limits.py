@@ -3,17 +3,19 @@
 Per IP address the limits are generous, because a hospital puts hundreds of people behind one
 address: every sign-in post counts against ``RATELIMIT_SIGNIN_PER_IP``, and only failed steps
 (a refused password, a wrong code) against ``RATELIMIT_FAILURES_PER_IP``. Per account they are
-tight (``RATELIMIT_SIGNIN_PER_ACCOUNT``) but short-lived, so an attacker can slow a person down
-for a minute and never lock them out. The account is the identifier typed, whether it exists or
-not, so the answer never tells which accounts exist. A refused post gets the 429 page of
-``errors`` with a Retry-After header.
+tight (``RATELIMIT_SIGNIN_PER_ACCOUNT``) but short-lived, and a browser that signed in to the
+account before counts apart, so an attacker never holds its owner's browser back. The account
+is the identifier typed, whether it exists or not, so the answer never tells which accounts
+exist. A refused post gets the 429 page of ``errors`` with a Retry-After header.
 """
 
 from __future__ import annotations
 
 from flask import current_app, g, request, session
 
+from ..accounts.users import identifier_of
 from ..extensions import limiter
+from .devices import known_device
 from .flow import SECOND_FACTOR_KEY
 
 
@@ -23,8 +25,12 @@ def _setting(name: str):
 
 
 def typed_identifier() -> str:
-    """The account a password step is for: the identifier typed, as accounts are looked up."""
-    return "identifier:" + request.form.get("username", "")[:254].strip().lower()
+    """The account a password step is for: the identifier typed, as accounts are looked up;
+    a browser that signed in to it before has a count of its own (``devices``), so that
+    strangers posting for an address never hold its owner's browser back."""
+    identifier = identifier_of(request.form.get("username", "")[:254])
+    device = known_device(identifier)
+    return f"identifier:{identifier}" + (f":device:{device}" if device else "")
 
 
 def second_factor_person() -> str:

@@ -3,18 +3,25 @@ cancel. The second factor's screens are in ``factor_views``."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from math import ceil
+
 from authlib.oauth2.rfc6749 import scope_to_list
-from flask import current_app, request
+from flask import current_app, make_response, request
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from .. import audit
-from ..accounts.users import check_password
+from ..accounts.lockout import SignInDelayed
+from ..accounts.users import check_password, identifier_of
 from ..extensions import db
 from ..factors.registry import DEFAULT_FACTOR, choices_for
 from ..federation.upstreams import PSC, configured_upstreams
+from ..i18n import clock_time
 from ..models import Consent
 from ..models.base import utcnow
 from . import requests as pending_requests
+from .devices import known_device, remember_sign_in
 from .factor_views import begin_factor, factor_page
 from .flow import await_second_factor, complete_authentication
 from .limits import failures_per_ip, note_failed_step, per_identifier, per_ip
@@ -54,11 +61,17 @@ def start(uid: str):
 def login(uid: str):
     pending, client = pending_request(uid)
     username = request.form.get("username", "")[:254]
-    user = check_password(username, request.form.get("password", ""))
+    try:
+        user = check_password(username, request.form.get("password", ""),
+                              device=known_device(identifier_of(username)))
+    except SignInDelayed as delayed:
+        note_failed_step()
+        return _delayed_page(pending, client, username, delayed.until)
     if user is None:
         note_failed_step()
         return _login_page(pending, client, username=username, error=str(LOGIN_FAILED),
                            factor=request.form.get("factor"))
+    remember_sign_in(user.email)
     if pending.required_acr == "pwd":
         return complete_authentication(pending, user, "pwd", ["pwd"])
     await_second_factor(pending, user, ["pwd"])
@@ -112,6 +125,18 @@ def _login_page(pending, client, username="", error=None, factor=None):
         upstreams=[upstream for upstream in configured_upstreams(current_app.config).values()
                    if upstream.name != PSC],  # Pro Santé Connect has its own button
     )
+
+
+def _delayed_page(pending, client, username: str, until: datetime):
+    """The sign-in screen of an address whose password step waits (429, with Retry-After):
+    the same for every address, known or not."""
+    message = gettext("Trop d'essais pour ce compte. Réessayez à %(time)s ou réinitialisez "
+                      "votre mot de passe.", time=clock_time(until))
+    seconds = max(1, ceil((until - utcnow()).total_seconds()))
+    response = make_response(_login_page(pending, client, username=username, error=message,
+                                         factor=request.form.get("factor")), 429)
+    response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 def _consent_page(pending, client):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -53,20 +53,25 @@ class Delivery(db.Model):
 
 
 class FailureCounter(db.Model):
-    """Consecutive failures of one kind (``password`` or ``code``) for one person.
+    """Consecutive failures of one kind (``password`` or ``code``) counted under one key.
 
-    Separate kinds so that one cannot lock the other out; ``blocked_until`` grows with the
-    failures but never becomes permanent.
+    The key is a keyed digest of whose failures these are: for passwords, the address typed
+    (every browser that never signed in to it shares that count, whether the account exists
+    or not) or that address on one browser that did (``accounts.lockout``); for codes, the
+    person. ``user_id`` names the account when there is one, so that administrators see and
+    clear its delays. ``blocked_until`` grows with the failures but never becomes permanent.
     """
 
     __tablename__ = "failure_counters"
-    __table_args__ = (UniqueConstraint("user_id", "kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64), unique=True)
     kind: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True)
     failures: Mapped[int] = mapped_column(default=0)
     blocked_until: Mapped[datetime | None]
+    last_failure_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class TotpCredential(db.Model):

@@ -145,15 +145,18 @@ def test_disabling_ends_the_sessions_and_enabling_lets_the_person_back(app, worl
 def test_unlocking_clears_the_growing_delays(app, world):
     with app.app_context():
         alice = db.session.scalar(db.select(User).where(User.email == ALICE))
-        for _ in range(10):
-            lockout.record_failure(alice.id, lockout.PASSWORD)
+        allowances = (lockout.password_allowance(ALICE, alice.id),
+                      lockout.password_allowance(ALICE, alice.id, device="her-laptop"),
+                      lockout.code_allowance(alice.id))
+        for allowance in allowances:
+            for _ in range(10):
+                lockout.record_failure(allowance)
         db.session.commit()
-        assert lockout.seconds_blocked(alice.id, lockout.PASSWORD) > 0
+        assert all(lockout.seconds_blocked(a) > 0 for a in allowances)
         db.session.remove()
     run(app, "unlock", world.referent, ALICE)
     with app.app_context():
-        alice = db.session.scalar(db.select(User).where(User.email == ALICE))
-        assert lockout.seconds_blocked(alice.id, lockout.PASSWORD) == 0
+        assert [lockout.seconds_blocked(a) for a in allowances] == [0, 0, 0]
 
 
 def test_resetting_factors_removes_the_authenticator_and_recovery_codes(app, world):

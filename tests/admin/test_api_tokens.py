@@ -13,8 +13,8 @@ from idp.models import Client
 from idp.oidc.clients import ADMIN_SCOPE
 
 from .api_calls import is_problem
-from .test_api_clients import client_count
 from .conftest import ALICE, API, RITA, Api
+from .test_api_clients import client_count
 
 # --- Tokens -------------------------------------------------------------------------------
 

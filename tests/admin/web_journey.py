@@ -76,8 +76,8 @@ def lock(app, address: str) -> None:
     """Enough wrong passwords for a growing delay."""
     with app.app_context():
         user_id = db.session.scalar(db.select(User.id).where(User.email == address))
-        for _ in range(5):
-            lockout.record_failure(user_id, lockout.PASSWORD)
+        for _ in range(app.config["LOCKOUT_FREE_FAILURES"] + 1):
+            lockout.record_failure(lockout.password_allowance(address, user_id))
         db.session.commit()
         db.session.remove()
 

@@ -241,7 +241,7 @@ def test_a_reset_forgets_the_password_failures(app, client, actors, rp, mail_cat
     with app.app_context():
         user_id = db.session.scalar(db.select(User.id))
         for _ in range(app.config["LOCKOUT_FREE_FAILURES"] + 1):
-            lockout.record_failure(user_id, lockout.PASSWORD)
+            lockout.record_failure(lockout.password_allowance(ALICE, user_id))
         db.session.commit()
     assert not signed_in(sign_in(app.test_client(), actors, rp, PASSWORD))  # blocked
 

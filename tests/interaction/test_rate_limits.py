@@ -162,6 +162,21 @@ def test_an_unknown_identifier_is_limited_the_same_way(make_app):
     assert abs(waits[0] - waits[1]) <= 1 and min(waits) > 0
 
 
+def test_strangers_at_the_limit_of_an_account_never_hold_back_her_usual_browser(make_app):
+    application = make_app(RATELIMIT_SIGNIN_PER_ACCOUNT="2 per minute")
+    Actors(application).user()
+    alice = browser(application, "10.0.0.1")
+    assert password_step(alice, sign_in_screen(application, alice)).status_code == 302
+    attacker = browser(application, "10.0.0.66")
+    page = sign_in_screen(application, attacker)
+    password_step(attacker, page, password="not the password")
+    assert_refused(password_step(attacker, page, password="not the password"))
+    for _ in range(2):  # her browser, which signed in before, has a count of its own
+        assert password_step(alice, sign_in_screen(application, alice)).status_code == 302
+    assert_refused(password_step(alice, sign_in_screen(application, alice)))
+    assert_refused(password_step(attacker, page))
+
+
 def test_the_code_step_is_limited_per_person(make_app, mail_catcher):
     application = make_app(RATELIMIT_SIGNIN_PER_ACCOUNT="2 per minute")
     Actors(application).user()
