@@ -28,15 +28,17 @@ BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 @dataclass
 class EndSessionRequest(_EndSessionRequest):
     """A logout request; ``other_person`` when its id_token_hint names someone else than the
-    person signed in in this browser."""
+    person signed in in this browser, ``foreign_session`` when it names a live session that
+    this browser does not hold (it has none)."""
 
     other_person: bool = False
+    foreign_session: bool = False
 
     @property
     def needs_confirmation(self) -> bool:
         # RP-Initiated Logout §2: the OP MUST ask when the ID token does not belong to the
-        # person currently signed in (else any ID token logs anyone out, by a mere link).
-        return self.id_token_claims is None or self.other_person
+        # current session or person (else any ID token logs anyone out, by a mere link).
+        return self.id_token_claims is None or self.other_person or self.foreign_session
 
 
 class EndSessionEndpoint(_EndSessionEndpoint):
@@ -48,26 +50,32 @@ class EndSessionEndpoint(_EndSessionEndpoint):
     def validate_request(self, request) -> EndSessionRequest:
         validated = super().validate_request(request)
         sso = sessions.current_session()
-        hinted_sub = (validated.id_token_claims or {}).get("sub")
+        hinted = validated.id_token_claims or {}
         return EndSessionRequest(
             **{f.name: getattr(validated, f.name) for f in fields(validated)},
-            other_person=sso is not None and hinted_sub is not None
-            and hinted_sub != sso.user.subject,
+            other_person=sso is not None and hinted.get("sub") is not None
+            and hinted["sub"] != sso.user.subject,
+            foreign_session=sso is None and _live_session(hinted.get("sid")) is not None,
         )
 
     def end_session(self, end_session_request) -> None:
+        """End this browser's session or, from a browser without one (and once confirmed),
+        the live session the hint names."""
         sso = sessions.current_session()
-        hinted_sid = (end_session_request.id_token_claims or {}).get("sid")
-        if sso is None and hinted_sid:
-            sso = db.session.scalar(
-                db.select(SsoSession).where(
-                    SsoSession.sid == hinted_sid, SsoSession.ended_at.is_(None)
-                )
-            )
+        if sso is None:
+            sso = _live_session((end_session_request.id_token_claims or {}).get("sid"))
         sessions.forget_browser_session()
         if sso is not None:
             sessions.end_session(sso, "logout")
             db.session.commit()
+
+
+def _live_session(sid: str | None) -> SsoSession | None:
+    """The session ``sid`` names, if it has not ended."""
+    if not isinstance(sid, str) or not sid:
+        return None
+    return db.session.scalar(
+        db.select(SsoSession).where(SsoSession.sid == sid, SsoSession.ended_at.is_(None)))
 
 
 def notify_clients(_sender, sso: SsoSession, reason: str) -> None:

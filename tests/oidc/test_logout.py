@@ -15,6 +15,7 @@ from joserfc.jwk import KeySet, RSAKey
 from idp.oidc.keys import key_ring
 
 from ..helpers import csrf_token, live_sessions, pkce_pair, query_of
+from .test_backchannel_logout import receiver  # noqa: F401 - fixture
 
 BYE = "https://rp.example.org/bye"
 
@@ -244,15 +245,38 @@ def test_an_expired_id_token_hint_is_still_accepted(app, client, actors, rp, id_
     assert asks_for_password(client, actors, rp)
 
 
-def test_the_id_token_hint_ends_its_session_even_from_a_browser_without_cookies(
-    app, client, actors, rp, id_token, logout_url
+def test_a_hint_from_a_browser_without_its_session_ends_nothing_unconfirmed(
+    app, client, actors, receiver, logout_url  # noqa: F811 - the fixture
 ):
-    response = app.test_client().post(logout_url, data={
-        "id_token_hint": id_token, "post_logout_redirect_uri": BYE,
-    })
-    assert response.status_code == 302
+    actors.user()
+    rp = actors.rp(backchannel_logout_uri=receiver.url())
+    id_token = actors.tokens(client, rp)["id_token"]
+    stranger = app.test_client()  # a link followed in a browser that never signed in
+    for ask in (stranger.get, stranger.post):
+        params = {"id_token_hint": id_token, "post_logout_redirect_uri": BYE}
+        page = ask(logout_url, **({"query_string": params} if ask == stranger.get
+                                  else {"data": params}))
+        assert page.status_code == 200
+        assert "Se déconnecter ?" in page.text
+    assert live_sessions(app) == 1
+    assert receiver.received == []  # no client was told of a logout
+    assert not asks_for_password(client, actors, rp)
+
+    confirmed = stranger.post(logout_url, data={
+        "confirm": "yes", "csrf_token": csrf_token(page.text), "id_token_hint": id_token,
+        "post_logout_redirect_uri": BYE})
+    assert confirmed.headers["Location"] == BYE
     assert live_sessions(app) == 0
+    assert len(receiver.tokens_for()) == 1
     assert asks_for_password(client, actors, rp)
+
+
+def test_a_hint_whose_session_already_ended_asks_nothing(app, client, actors, rp, id_token,
+                                                        logout_url):
+    params = {"id_token_hint": id_token, "post_logout_redirect_uri": BYE}
+    assert client.get(logout_url, query_string=params).status_code == 302
+    elsewhere = app.test_client().get(logout_url, query_string=params)
+    assert elsewhere.headers["Location"] == BYE  # nothing left to end: no question
 
 
 def id_token_of(actors, browser, rp, username: str) -> str:
