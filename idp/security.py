@@ -1,7 +1,15 @@
-"""Small cryptographic helpers shared by every package: random secrets and their digests."""
+"""Small cryptographic helpers shared by every package: random secrets, their digests, and keys
+derived from a secret for one purpose each (sealing what must be read back)."""
 
+import base64
 import hashlib
 import secrets
+
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+__all__ = ["InvalidToken", "derived_key", "digest", "new_secret", "seal", "unseal"]
 
 
 def new_secret(nbytes: int = 32) -> str:
@@ -12,3 +20,25 @@ def new_secret(nbytes: int = 32) -> str:
 def digest(secret: str) -> str:
     """SHA-256 hex digest under which a high-entropy secret is stored and looked up."""
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def derived_key(secret: str, label: bytes) -> bytes:
+    """32 bytes derived from ``secret`` by HKDF-SHA256 under ``label``: a key that serves one
+    purpose only, and that neither the secret's digest nor another label's key reveals."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=label).derive(
+        secret.encode("utf-8"))
+
+
+def seal(plaintext: str, secret: str, label: bytes) -> str:
+    """``plaintext`` encrypted and authenticated (Fernet: AES-128-CBC with HMAC-SHA256) under
+    the key derived from ``secret`` and ``label``."""
+    return _fernet(secret, label).encrypt(plaintext.encode("utf-8")).decode("ascii")
+
+
+def unseal(sealed: str, secret: str, label: bytes) -> str:
+    """What ``seal`` sealed; raises ``InvalidToken`` for another secret or label, or a change."""
+    return _fernet(secret, label).decrypt(sealed.encode("ascii")).decode("utf-8")
+
+
+def _fernet(secret: str, label: bytes) -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(derived_key(secret, label)))
