@@ -22,6 +22,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS_FILE = PROJECT_ROOT / "config" / "default.toml"
 ENV_PREFIX = "IDP_"
 DEVELOPMENT_SECRET = "dev-secret-key-change-me"  # noqa: S105 - the known development value
+MAY_BE_ZERO = {"REFRESH_TOKEN_REUSE_GRACE_SECONDS"}  # 0 turns the grace off
+MAX_REFRESH_REUSE_GRACE_SECONDS = 60  # Okta's and Amazon Cognito's maximum
 
 
 class SettingsError(ValueError):
@@ -115,9 +117,14 @@ def _validate(settings: dict[str, Any]) -> None:
         raise SettingsError(f"ISSUER must be an http(s) URL without a trailing slash: {issuer!r}")
     for key, value in settings.items():
         if key.endswith(("_SECONDS", "_KIB", "_COST", "_PARALLELISM", "_WORKERS", "_SIZE")) and (
-            value <= 0
+            value <= 0 and key not in MAY_BE_ZERO
         ):
             raise SettingsError(f"{key} must be positive, got {value}")
+    grace = settings["REFRESH_TOKEN_REUSE_GRACE_SECONDS"]
+    if not 0 <= grace <= MAX_REFRESH_REUSE_GRACE_SECONDS:
+        raise SettingsError("REFRESH_TOKEN_REUSE_GRACE_SECONDS must be between 0 and "
+                            f"{MAX_REFRESH_REUSE_GRACE_SECONDS} (a retry, not a second life), "
+                            f"got {grace}")
     unknown_algs = set(settings["SIGNING_ALGS"]) - {"RS256", "ES256"}
     if unknown_algs or not settings["SIGNING_ALGS"]:
         raise SettingsError(f"SIGNING_ALGS must list RS256 and/or ES256, got {unknown_algs}")

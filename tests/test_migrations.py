@@ -42,6 +42,8 @@ LOOKUP_PATHS = [
     ("consents", ["user_id", "client_id"]),
     ("client_assertions", ["client_id", "jti"]),
     ("client_assertions", ["expires_at"]),
+    ("refresh_retries", ["token_id"]),
+    ("refresh_retries", ["expires_at"]),
     ("audit_events", ["user_id"]),
 ]
 

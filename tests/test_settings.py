@@ -188,6 +188,17 @@ def test_a_non_positive_duration_in_the_config_file_is_refused_with_its_name(tmp
         load_settings(environ=environ)
 
 
+@pytest.mark.parametrize("value", ["-1", "61"])
+def test_a_refresh_retry_grace_beyond_zero_to_a_minute_is_refused_with_its_name(value):
+    with pytest.raises(SettingsError, match="REFRESH_TOKEN_REUSE_GRACE_SECONDS"):
+        load_settings(environ={"IDP_REFRESH_TOKEN_REUSE_GRACE_SECONDS": value})
+
+
+def test_a_refresh_retry_grace_of_zero_turns_it_off():
+    settings = load_settings(environ={"IDP_REFRESH_TOKEN_REUSE_GRACE_SECONDS": "0"})
+    assert settings["REFRESH_TOKEN_REUSE_GRACE_SECONDS"] == 0
+
+
 def test_an_unknown_signing_algorithm_is_refused():
     with pytest.raises(SettingsError, match="SIGNING_ALGS"):
         load_settings(environ={"IDP_SIGNING_ALGS": "RS256,HS256"})

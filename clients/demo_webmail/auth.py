@@ -11,7 +11,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from joserfc.errors import JoseError
 
 from . import sessions
-from .backchannel import verify_logout_token
+from .backchannel import note_received, verify_logout_token
 from .extensions import csrf
 from .provider import provider
 
@@ -74,9 +74,10 @@ def logout():
 @bp.post("/backchannel-logout")
 @csrf.exempt
 def backchannel_logout():
-    """The provider says a session ended: end the webmail sessions it names."""
+    """The provider says a session ended: end the webmail sessions it names, once per token."""
     try:
         claims = verify_logout_token(request.form.get("logout_token", ""))
+        note_received(claims)
     except (JoseError, ValueError):
         abort(400)
     sessions.end_matching(claims.get("sub"), claims.get("sid"))

@@ -1,4 +1,5 @@
-"""The webmail's own data: mailboxes it has opened, their messages, and sign-in sessions."""
+"""The webmail's own data: mailboxes it has opened, their messages, sign-in sessions and the
+back-channel logout tokens already received."""
 
 from __future__ import annotations
 
@@ -58,3 +59,12 @@ class WebmailSession(db.Model):
     access_token: Mapped[str] = mapped_column(Text)
     refresh_token: Mapped[str | None] = mapped_column(Text)
     expires_at: Mapped[int] = mapped_column(Integer)
+
+
+class ReceivedLogoutToken(db.Model):
+    """The ``jti`` of a back-channel logout token acted on, kept until the token expires so
+    that the same token sent again is refused."""
+
+    __tablename__ = "received_logout_tokens"
+    jti: Mapped[str] = mapped_column(String(255), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)

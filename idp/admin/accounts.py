@@ -47,13 +47,17 @@ PAGE_SIZE = 50
 
 def list_accounts(actor: Actor, search: str = "", organisation: str | None = None,
                   page: int = 1) -> list[User]:
-    """Accounts ``actor`` may see, by MSSanté address, optionally searched and filtered."""
+    """Accounts ``actor`` may see, by MSSanté address, optionally searched and filtered.
+
+    ``search`` is a part of the address or of the family name, taken literally: "%" and "_"
+    are characters, not wildcards."""
     require(actor, READ)
     query = users_visible_to(actor).options(joinedload(User.organisation)).order_by(User.email)
     if search:
-        pattern = f"%{search.strip().lower()}%"
-        query = query.where(db.or_(User.email.like(pattern),
-                                   db.func.lower(User.family_name).like(pattern)))
+        term = search.strip().lower()
+        family_name = db.func.lower(User.family_name)
+        query = query.where(db.or_(User.email.contains(term, autoescape=True),
+                                   family_name.contains(term, autoescape=True)))
     if organisation:
         query = query.join(Organisation, Organisation.id == User.organisation_id).where(
             Organisation.code == organisation)

@@ -2,10 +2,14 @@
 
 A code is accepted for the current step or one step either side (a phone a few seconds off).
 Each step works once: the last step accepted is stored, and a step not after it is refused by
-the same conditional UPDATE that records it, so two processes cannot both accept one code. A
-code matching a step further away (up to CLOCK_OFF_STEPS) is refused with a message about the
-phone's clock rather than "wrong code", as warehouse does. The secret is stored encrypted
-(``secrets_at_rest``).
+the same conditional UPDATE that records it, so two processes cannot both accept one code. The
+secret is stored encrypted (``secrets_at_rest``).
+
+At sign-in every refused code gets the same answer, which mentions the phone's clock. Saying
+that a code matched a step further away would hand an attacker a code that works when that
+step comes (up to CLOCK_OFF_STEPS ahead): each guess would cover about seven times more steps
+than the ones accepted now. Only the enrolment, where the person already sees the secret, says
+that the first code is the phone's code for another time (warehouse's clearer message).
 
 The person enrols from the account page: ``start_enrolment`` keeps a new secret aside,
 ``confirm`` turns it on with a first code, ``remove`` takes it away.
@@ -36,12 +40,14 @@ DRIFT_STEPS = 1
 CLOCK_OFF_STEPS = 20  # ten minutes either way: beyond, a code is simply wrong
 
 REFUSALS = {
-    "wrong": _l("Code incorrect. Saisissez le code affiché par Google Authenticator."),
+    "wrong": _l("Code incorrect. Saisissez le code affiché par Google Authenticator ; s'il est "
+                "encore refusé, vérifiez que votre téléphone est réglé sur l'heure automatique "
+                "(réseau)."),
     "replayed": _l("Ce code a déjà été utilisé. Attendez le code suivant de Google "
                    "Authenticator."),
     "clock_off": _l("Ce code ne correspond pas à l'heure actuelle : l'horloge de votre "
                     "téléphone semble décalée. Réglez-la sur l'heure automatique (réseau), puis "
-                    "saisissez le nouveau code."),
+                    "saisissez le nouveau code."),  # enrolment only: the secret is on screen
     "unavailable": _l("Google Authenticator ne peut pas être utilisé pour ce compte : "
                       "activez-le depuis votre espace personnel après vous être connecté par "
                       "Email ou SMS."),
@@ -77,8 +83,12 @@ class Authenticator:
         return str(REFUSALS.get(verdict.reason, REFUSALS["wrong"]))
 
 
-def check_code(credential: TotpCredential, code: str, now: float | None = None) -> Verdict:
-    """Accept ``code`` once if it belongs to a step within the drift (the caller commits)."""
+def check_code(credential: TotpCredential, code: str, now: float | None = None,
+               clock_reach: int = 0) -> Verdict:
+    """Accept ``code`` once if it belongs to a step within the drift (the caller commits).
+
+    A refused code is ``clock_off`` rather than ``wrong`` when it belongs to a step within
+    ``clock_reach`` steps: only for a person who already holds the secret (the enrolment)."""
     code = (code or "").strip().replace(" ", "")
     if not (code.isascii() and code.isdigit() and len(code) == CODE_DIGITS):
         return Verdict(False, "wrong")
@@ -88,8 +98,9 @@ def check_code(credential: TotpCredential, code: str, now: float | None = None) 
         return Verdict(False, "unavailable")
     step = _matching_step(secret, code, DRIFT_STEPS, now)
     if step is None:
-        far = _matching_step(secret, code, CLOCK_OFF_STEPS, now)
-        return Verdict(False, "wrong" if far is None else "clock_off")
+        clock_off = (clock_reach > DRIFT_STEPS
+                     and _matching_step(secret, code, clock_reach, now) is not None)
+        return Verdict(False, "clock_off" if clock_off else "wrong")
     accepted = db.session.execute(
         update(TotpCredential)
         .where(TotpCredential.id == credential.id,
@@ -136,7 +147,7 @@ def confirm(user: User, code: str) -> Verdict:
     credential = credential_of(user)
     if credential is None or credential.confirmed_at:
         return Verdict(False, "unavailable")
-    verdict = check_code(credential, code)
+    verdict = check_code(credential, code, clock_reach=CLOCK_OFF_STEPS)
     if verdict.ok:
         credential.confirmed_at = utcnow()
         audit.record("totp.enabled", user_id=user.id)

@@ -15,7 +15,7 @@ from .audit import AuditEvent
 from .factors import Delivery, FailureCounter, OtpChallenge, RecoveryCode, TotpCredential
 from .federation import FederatedIdentity, UpstreamLogin
 from .keys import KeyState, SigningKey
-from .oauth import AuthorizationCode, Client, ClientAssertion, Consent, Token
+from .oauth import AuthorizationCode, Client, ClientAssertion, Consent, RefreshRetry, Token
 from .sessions import AuthorizationRequest, SessionClient, SsoSession
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "OtpChallenge",
     "PasswordResetToken",
     "RecoveryCode",
+    "RefreshRetry",
     "Role",
     "SessionClient",
     "SigningKey",

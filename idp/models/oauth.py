@@ -1,4 +1,5 @@
-"""OAuth aggregate: clients, authorization codes, tokens, consents and used client assertions.
+"""OAuth aggregate: clients, authorization codes, tokens, the answers kept for a refresh
+retried, consents and used client assertions.
 
 Secrets (client secrets, codes, tokens) are stored only as SHA-256 digests: a copy of the
 database does not let anyone use them. They are 256-bit random values, so a fast digest is as
@@ -13,7 +14,7 @@ from typing import Any
 
 from authlib.oauth2.rfc6749 import ClientMixin, TokenMixin, list_to_scope, scope_to_list
 from authlib.oidc.core import AuthorizationCodeMixin
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -198,6 +199,8 @@ class Token(db.Model, TokenMixin):
 
     #: Which of its two values was presented: "access_token" or "refresh_token" (not stored).
     presented_as = "access_token"
+    #: For a refresh retried within the grace: the answer its first use got (not stored).
+    retry_answer = None
 
     @property
     def expires_at(self) -> datetime:
@@ -231,6 +234,22 @@ class Token(db.Model, TokenMixin):
 
     def get_client(self) -> Client:
         return self.client
+
+
+class RefreshRetry(db.Model):
+    """The answer a refresh token's rotation got, sealed under a key derived from that refresh
+    token, kept for a retry of the same refresh until ``expires_at`` (``oidc.refresh_retries``)."""
+
+    __tablename__ = "refresh_retries"
+
+    token_id: Mapped[int] = mapped_column(
+        ForeignKey("tokens.id", ondelete="CASCADE"), primary_key=True
+    )
+    successor_id: Mapped[int] = mapped_column(
+        ForeignKey("tokens.id", ondelete="CASCADE"), index=True
+    )
+    sealed_answer: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class Consent(db.Model):

@@ -168,7 +168,8 @@ class OpenIDCode(oidc_grants.OpenIDCode):
 
 
 class RefreshTokenGrant(TokenRequestChecks, grants.RefreshTokenGrant):
-    """Refresh with rotation: each refresh token works once and is replaced by a new one."""
+    """Refresh with rotation: each refresh token works once and is replaced by a new one; a
+    retry within REFRESH_TOKEN_REUSE_GRACE_SECONDS gets the same new one (``refresh_retries``)."""
 
     TOKEN_ENDPOINT_AUTH_METHODS = ALL_AUTH_METHODS
     INCLUDE_NEW_REFRESH_TOKEN = True
@@ -189,6 +190,16 @@ class RefreshTokenGrant(TokenRequestChecks, grants.RefreshTokenGrant):
         if token is None:
             raise InvalidGrantError("The refresh token is expired, revoked or already used.")
         return token
+
+    def create_token_response(self):
+        """A refresh retried within the grace gets its first answer again, for a person still
+        active; any other is Authlib's rotation: issue, ``save_token``, retire the old token."""
+        answer = self.request.refresh_token.retry_answer
+        if answer is None:
+            return super().create_token_response()
+        if not self.authenticate_user(self.request.refresh_token):
+            raise InvalidRequestError("There is no 'user' for this token.")
+        return 200, answer, self.TOKEN_RESPONSE_HEADER
 
     def generate_token(self, user=None, scope=None, grant_type=None, expires_in=None,
                        include_refresh_token=True):

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import Flask, current_app
 from joserfc.jwk import ECKey, KeySet, RSAKey
 
@@ -23,13 +21,11 @@ from .. import audit
 from ..extensions import db
 from ..models import KeyState, SigningKey
 from ..models.base import utcnow
+from ..security import derived_key
 
 
 def _passphrase() -> bytes:
-    secret = current_app.config["SECRET_KEY"].encode("utf-8")
-    return HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=None, info=b"idp signing keys at rest"
-    ).derive(secret)
+    return derived_key(current_app.config["SECRET_KEY"], b"idp signing keys at rest")
 
 
 def _generate(alg: str, state: KeyState) -> SigningKey:

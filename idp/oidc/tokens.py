@@ -2,7 +2,8 @@
 
 Codes and refresh tokens are consumed with one conditional UPDATE, so two processes presenting
 the same one at the same moment cannot both succeed. A second presentation is treated as theft:
-every token of the same family (one authorization) is revoked.
+every token of the same family (one authorization) is revoked; except a refresh retried within
+its grace, which gets the tokens its first use issued (``refresh_retries``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ..extensions import db
 from ..models import AuthorizationCode, Token
 from ..models.base import new_identifier, utcnow
 from ..security import digest
+from . import refresh_retries
 
 
 def save_token(token: dict, request) -> Token:
@@ -47,6 +49,9 @@ def save_token(token: dict, request) -> Token:
             seconds=current_app.config["REFRESH_TOKEN_TTL_SECONDS"]
         )
     db.session.add(row)
+    if previous is not None:  # committed with the old token's consumption: one step for others
+        db.session.flush()
+        refresh_retries.keep(previous, row, request.payload.data["refresh_token"], token)
     db.session.commit()
     return row
 
@@ -122,7 +127,9 @@ def _revoke_code_tokens(row: AuthorizationCode) -> None:
 
 
 def consume_refresh_token(value: str) -> Token | None:
-    """Use a refresh token once; presenting a rotated one revokes its whole family."""
+    """Use a refresh token once. Its consumption stays uncommitted until ``save_token`` commits
+    it with the new tokens, so the same token presented meanwhile waits for them: within the
+    grace it gets them too (``retry_answer``), else its whole family is revoked."""
     row = find_token(value, "refresh_token")
     if row is None or row.presented_as != "refresh_token":
         return None
@@ -136,13 +143,20 @@ def consume_refresh_token(value: str) -> Token | None:
         .where(Token.id == row.id, Token.refresh_used_at.is_(None))
         .values(refresh_used_at=now)
     ).rowcount
-    if not consumed:
-        revoke_family(row.family_id)
-        audit.record("token.refresh_reused", user_id=row.user_id, client_id=row.client_id)
+    if consumed and usable:
+        return row
+    if consumed:
         db.session.commit()
         return None
+    row.retry_answer = refresh_retries.answer_again(row, value)
+    if row.retry_answer is not None:
+        audit.record("token.refresh_retried", user_id=row.user_id, client_id=row.client_id)
+        db.session.commit()
+        return row
+    revoke_family(row.family_id)
+    audit.record("token.refresh_reused", user_id=row.user_id, client_id=row.client_id)
     db.session.commit()
-    return row if usable else None
+    return None
 
 
 def retire_refresh_token(row: Token) -> bool:
@@ -153,6 +167,7 @@ def retire_refresh_token(row: Token) -> bool:
         db.session.commit()
         return False
     row.revoked_at = utcnow()
+    refresh_retries.forget_expired()
     db.session.commit()
     return True
 

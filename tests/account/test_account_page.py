@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from idp.extensions import db
-from idp.models import Client, RecoveryCode, TotpCredential
+from idp.models import Client, FailureCounter, RecoveryCode, TotpCredential
 
 from ..helpers import audit_events, csrf_token
 from ..interaction.second_factor_journey import (
@@ -142,6 +142,36 @@ def test_a_wrong_or_replayed_authenticator_code_does_not_sign_in(app, client, ac
     assert reasons == ["wrong", "replayed"]
     screen = code_page(browser, password_step(browser, start(browser, actors, rp)[0], "totp"))
     finish(browser, type_code(browser, screen, phone.at(time.time() + 30)), rp)
+
+
+def test_a_code_for_another_time_is_answered_and_counted_like_a_blind_guess(app, client, actors,
+                                                                          alice, mail_catcher):
+    """A guess that is the phone's code of a later time must not be told apart: it would sign
+    in when that time comes."""
+    phone = enrol_authenticator(client, sign_in_to_account(client, mail_catcher))
+    browser = app.test_client()
+    page, _ = start(browser, actors, actors.rp(min_acr="mfa"))
+    screen = code_page(browser, password_step(browser, page, "totp"))
+    now = time.time()
+    later = phone.at(now + 5 * 30)  # right in two and a half minutes
+    any_time = {phone.at(now + steps * 30) for steps in range(-25, 26)}
+    blind = next(code for code in (f"{n:06d}" for n in range(10 ** 6)) if code not in any_time)
+    answers = []
+    for guess in (later, blind):
+        response = type_code(browser, screen, guess)
+        with app.app_context():
+            failures = db.session.scalar(db.select(FailureCounter.failures).where(
+                FailureCounter.kind == "code"))
+        answers.append((response.status_code, _without_csrf_token(shown(response)), failures))
+    assert answers[0][0] == 200 and "Code incorrect." in answers[0][1]
+    assert answers[0][:2] == answers[1][:2]  # the same status, the same page
+    assert [failures for *_, failures in answers] == [1, 2]  # each counts against the lockout
+    reasons = [e.detail["reason"] for e in audit_events(app, "login.code_failed")]
+    assert reasons == ["wrong", "wrong"]
+
+
+def _without_csrf_token(page: str) -> str:
+    return page.replace(csrf_token(page), "")
 
 
 def test_deactivating_takes_google_authenticator_away(app, client, actors, alice, mail_catcher):

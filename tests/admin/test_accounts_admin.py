@@ -86,6 +86,23 @@ def test_a_referent_sees_only_their_organisation(app, world):
     assert {ALICE, BOB} <= everyone
 
 
+@pytest.mark.parametrize(("search", "found"), [
+    ("a_b", ["a_b.lopez@chu-a.mssante.fr"]),
+    ("%", ["cent%.pour@chu-a.mssante.fr"]),
+    ("_", ["a_b.lopez@chu-a.mssante.fr"]),
+    ("axb", ["axb.lopez@chu-a.mssante.fr"]),
+    ("LOPEZ", ["a_b.lopez@chu-a.mssante.fr", "axb.lopez@chu-a.mssante.fr"]),
+])
+def test_the_search_takes_percent_and_underscore_literally(app, world, search, found):
+    """A search for "a_b" is not a pattern where "_" stands for any character."""
+    for address in ("a_b.lopez@chu-a.mssante.fr", "axb.lopez@chu-a.mssante.fr",
+                    "cent%.pour@chu-a.mssante.fr"):
+        run(app, "create_account", world.admin, address, "Ana Lopez" if "lopez" in address
+            else "Cent Pour", "x@example.org", organisation=ORG_A)
+    with app.app_context():
+        assert [u.email for u in accounts.list_accounts(world.admin, search)] == found
+
+
 def test_a_referent_manages_neither_roles_nor_the_platforms_staff(app, world):
     with pytest.raises(Forbidden):
         run(app, "update_account", world.referent, ALICE, role="admin")

@@ -1,5 +1,6 @@
 """The refresh_token grant: who gets refresh tokens, rotation on every use, family revocation when
-a rotated token comes back, scope narrowing, and the binding of a refresh token to its client."""
+a rotated token comes back after its grace, scope narrowing, and the binding of a refresh token
+to its client. (A retry within the grace: test_refresh_retry.py.)"""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from idp.models.base import utcnow
 from idp.security import digest
 
 from .token_helpers import (
+    after_the_grace,
     assert_error,
     assert_tokens,
     endpoint,
@@ -76,8 +78,9 @@ def test_every_refresh_rotates_the_refresh_token(client, rp, first):
         current = body["refresh_token"]
 
 
-def test_a_rotated_refresh_token_is_refused(client, rp, first):
+def test_a_rotated_refresh_token_is_refused_after_its_grace(app, client, rp, first):
     assert_tokens(refresh(client, rp, first["refresh_token"]))
+    after_the_grace(app)
     assert_error(refresh(client, rp, first["refresh_token"]), "invalid_grant")
 
 
@@ -104,6 +107,7 @@ def test_family_revocation_spares_other_sign_ins(client, app, actors, rp, first)
     """Another authorization of the same person and client is another family."""
     other = actors.tokens(app.test_client(), rp)
     assert_tokens(refresh(client, rp, first["refresh_token"]))
+    after_the_grace(app)
     assert_error(refresh(client, rp, first["refresh_token"]), "invalid_grant")
     assert userinfo(client, other["access_token"]).status_code == 200
     assert_tokens(refresh(client, rp, other["refresh_token"]))

@@ -1,7 +1,8 @@
 """Single-use records under concurrency: a client assertion presented several times at the same
-moment authenticates exactly once; an authorization code or a refresh token presented several
-times at once is a replay: at most one request gets tokens, and every token issued from it is
-revoked, those new tokens included.
+moment authenticates exactly once; an authorization code presented several times at once, or a
+refresh token without a grace for retries, is a replay: at most one request gets tokens, and
+every token issued from it is revoked, those new tokens included. Within the grace, a refresh
+token presented several times at once is one refresh: every request gets the same new tokens.
 
 Each thread uses its own test client (its own app context and database session) and all are
 released together by a barrier, so their conditional UPDATEs really race. The suite runs on a
@@ -24,8 +25,10 @@ from .token_helpers import (
     client_assertion,
     client_key,
     code_for,
+    count_tokens,
     endpoint,
     metadata,
+    post_token,
     public_jwks,
     userinfo,
 )
@@ -77,8 +80,34 @@ def assert_replay_revoked_everything(client, responses) -> None:
             assert userinfo(client, response.json["access_token"]).status_code == 401
 
 
-def test_a_refresh_token_used_by_many_requests_at_once_is_treated_as_a_replay(app, client,
-                                                                                actors):
+def test_a_refresh_token_used_by_many_requests_at_once_gets_them_all_the_same_tokens(
+        app, client, actors):
+    """Two tabs (or a retry) refreshing at the same moment within the grace: one rotation, and
+    every request waits for it and gets its answer."""
+    actors.user()
+    rp = actors.rp()
+    first = actors.tokens(client, rp)
+    token_path = endpoint(client, "token_endpoint")
+    data = {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
+
+    responses = race(app, lambda browser: browser.post(
+        token_path, data=data, auth=(rp.client_id, rp.client_secret)))
+
+    assert outcome(responses) == Counter({200: THREADS})
+    pairs = {(r.json["access_token"], r.json["refresh_token"]) for r in responses}
+    assert len(pairs) == 1
+    [(access_token, refresh_token)] = pairs
+    assert count_tokens(app) == 2  # the first tokens and one successor
+    assert userinfo(client, access_token).status_code == 200
+    assert userinfo(client, first["access_token"]).status_code == 401
+    assert_tokens(post_token(client, {"grant_type": "refresh_token",
+                                      "refresh_token": refresh_token},
+                             auth=(rp.client_id, rp.client_secret)))
+
+
+def test_without_a_grace_a_refresh_token_used_by_many_requests_at_once_is_a_replay(
+        app, client, actors, monkeypatch):
+    monkeypatch.setitem(app.config, "REFRESH_TOKEN_REUSE_GRACE_SECONDS", 0)
     actors.user()
     rp = actors.rp()
     first = actors.tokens(client, rp)
@@ -92,7 +121,9 @@ def test_a_refresh_token_used_by_many_requests_at_once_is_treated_as_a_replay(ap
     assert userinfo(client, first["access_token"]).status_code == 401
 
 
-def test_a_public_clients_refresh_token_raced_is_treated_as_a_replay(app, client, actors):
+def test_without_a_grace_a_public_clients_refresh_token_raced_is_a_replay(app, client, actors,
+                                                                           monkeypatch):
+    monkeypatch.setitem(app.config, "REFRESH_TOKEN_REUSE_GRACE_SECONDS", 0)
     actors.user()
     spa = actors.rp(auth_method="none")
     first = actors.tokens(client, spa, scope="openid offline_access")

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import secrets
 import time
+from datetime import timedelta
 
 from joserfc import jwt
 from joserfc.jwk import ECKey, KeySet, RSAKey
 
 from idp.extensions import db
-from idp.models import Token
+from idp.models import RefreshRetry, Token
+from idp.models.base import utcnow
 
 from ..helpers import RP, pkce_pair
 
@@ -149,3 +151,12 @@ def count_tokens(app) -> int:
         count = db.session.scalar(db.select(db.func.count(Token.id)))
         db.session.remove()
         return count
+
+
+def after_the_grace(app) -> None:
+    """Let REFRESH_TOKEN_REUSE_GRACE_SECONDS pass for every refresh token already rotated."""
+    with app.app_context():
+        db.session.execute(db.update(RefreshRetry).values(
+            expires_at=utcnow() - timedelta(seconds=1)))
+        db.session.commit()
+        db.session.remove()

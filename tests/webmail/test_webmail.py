@@ -1,20 +1,24 @@
 """The demo webmail against a real provider: sign-in with the e-mailed code, the mailboxes of
-the claim, sending between mailboxes, refresh, RP-initiated and back-channel logout, the acr
-floor and the step-up of a sensitive mailbox."""
+the claim, sending between mailboxes, refresh, RP-initiated and back-channel logout (each
+logout token once), the acr floor and the step-up of a sensitive mailbox."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from flask import request, request_finished
+from joserfc import jwt
+from joserfc.jwk import KeySet
 
 from clients.demo_webmail import mail
+from clients.demo_webmail.backchannel import note_received
 from clients.demo_webmail.extensions import db
-from clients.demo_webmail.models import WebmailSession
+from clients.demo_webmail.models import ReceivedLogoutToken, WebmailSession, utcnow
 
 from .conftest import JEANNE, ORG_BOX, PAUL, form_post, latest_code, sign_in
 
@@ -117,6 +121,51 @@ def test_a_forged_logout_token_is_refused(browser, stack):
                           data={"logout_token": "e30.e30.forged"})
 
     assert answer.status_code == 400
+
+
+def test_a_logout_token_sent_again_is_refused_and_ends_nothing(browser, stack, mail_catcher):
+    """OpenID Connect Back-Channel Logout §2.6: a token whose jti was already received is
+    refused (400); its jti is kept until the token expires, and expired ones are forgotten."""
+    sign_in(browser, stack, mail_catcher, user=PAUL)  # Jeanne's codes of the hour are counted
+    record = only_session(stack)
+    with stack.webmail.app_context():
+        db.session.add(ReceivedLogoutToken(jti="expired", expires_at=utcnow()))
+        db.session.commit()
+    delivered = []
+
+    def keep_logout_token(_sender, response, **_extra):
+        if request.path == "/auth/backchannel-logout":
+            delivered.append((request.form["logout_token"], response.status_code))
+
+    end_session = browser.get(stack.issuer + "/.well-known/openid-configuration").json()[
+        "end_session_endpoint"]
+    with request_finished.connected_to(keep_logout_token, stack.webmail):
+        browser.get(end_session, params={"id_token_hint": record.id_token})
+    [(logout_token, status)] = delivered
+    assert status == 200
+    claims = jwt.decode(logout_token, KeySet.import_key_set(
+        browser.get(stack.issuer + "/jwks.json").json())).claims
+    with stack.webmail.app_context():
+        kept = db.session.get(ReceivedLogoutToken, claims["jti"])
+        assert kept.expires_at.replace(tzinfo=UTC).timestamp() == claims["exp"]
+        assert db.session.get(ReceivedLogoutToken, "expired") is None  # forgotten once expired
+        db.session.add(WebmailSession(**{column.key: getattr(record, column.key)
+                                         for column in WebmailSession.__table__.columns}))
+        db.session.commit()  # a session the token names, to see the replay end nothing
+
+    again = browser.post(stack.webmail_url + "/auth/backchannel-logout",
+                         data={"logout_token": logout_token})
+
+    assert again.status_code == 400
+    assert only_session(stack).id == record.id
+
+
+@pytest.mark.parametrize("claims", [{"exp": 2_000_000_000}, {"jti": "", "exp": 2_000_000_000},
+                                    {"jti": "x" * 256, "exp": 2_000_000_000},
+                                    {"jti": "far", "exp": 10 ** 12}])
+def test_a_logout_token_without_a_usable_jti_or_exp_is_refused(stack, claims):
+    with stack.webmail.app_context(), pytest.raises(ValueError):
+        note_received(claims)
 
 
 def test_a_sign_in_below_two_factors_is_refused(browser, stack):
