@@ -12,9 +12,12 @@ from idp.extensions import db
 from idp.models import AuditEvent, FailureCounter
 from idp.models.base import utcnow
 
+from ..concurrency import carrying_session_of, race
 from ..helpers import PASSWORD
+from ..interaction.second_factor_journey import password_step, shown, start
 
 ALICE = "alice.martin@chu-test.mssante.fr"
+RACERS = 20
 
 
 @pytest.fixture
@@ -66,3 +69,21 @@ def test_a_blocked_person_is_audited(alice):
     reasons = db.session.scalars(db.select(AuditEvent.detail).where(
         AuditEvent.event == "login.password_failed"))
     assert {"reason": "blocked"} in list(reasons)
+
+
+def test_wrong_passwords_typed_at_the_same_moment_are_each_counted(app, client, actors):
+    """An attacker firing in parallel: no failure is lost, none ends in an error, and the
+    delay is the one of the last count."""
+    actors.user()
+    page, _ = start(client, actors, actors.rp())
+
+    answers = race(app, lambda tab: password_step(tab, page, password="not the password"),
+                   RACERS, prepare=carrying_session_of(client))
+
+    assert [a.status_code for a in answers] == [200] * RACERS
+    assert all("Identifiant ou mot de passe incorrect." in shown(a) for a in answers)
+    with app.app_context():
+        assert db.session.scalar(db.select(FailureCounter.failures)) == RACERS
+        user_id = find_user(ALICE).id
+        assert 899 <= lockout.seconds_blocked(user_id, lockout.PASSWORD) <= 900
+        db.session.remove()
