@@ -13,6 +13,7 @@ import pytest
 from werkzeug.routing import Rule
 
 from clients.demo_webmail import create_app as create_webmail
+from clients.demo_webmail.extensions import db as webmail_db
 
 from .helpers import csrf_token
 
@@ -55,9 +56,13 @@ def refused_as_expired_form(response, message: str) -> bool:
 
 @pytest.fixture(scope="module")
 def webmail(tmp_path_factory):
-    return create_webmail({"ISSUER": "http://127.0.0.1:9", "CLIENT_ID": "webmail",
-                           "CLIENT_SECRET": "secret",
-                           "DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('wm')}/w.db"})
+    """The demo webmail, registered with a provider it never needs to reach here."""
+    application = create_webmail({
+        "ISSUER": "http://127.0.0.1:9", "CLIENT_ID": "webmail", "CLIENT_SECRET": "secret",
+        "DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('webmail')}/webmail.sqlite3"})
+    yield application
+    with application.app_context():
+        webmail_db.engine.dispose()
 
 
 @pytest.mark.parametrize("which", ["provider", "webmail"])
