@@ -17,7 +17,8 @@ from idp.oidc.keys import key_ring
 
 from .helpers import Actors
 
-pytest_plugins = ["pytester", "tests.required", "tests.delivery_servers", "tests.chromium"]
+pytest_plugins = ["pytester", "tests.required", "tests.delivery_servers", "tests.chromium",
+                  "tests.refusable_database"]
 
 TEST_SETTINGS = {
     "ISSUER": "http://localhost",

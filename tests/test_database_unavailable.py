@@ -13,7 +13,6 @@ import pytest
 import requests
 
 from .provider_process import RealProvider
-from .refusable_database import refusable_database  # noqa: F401 - fixture used below
 
 FRENCH_PAGE = "Le service est momentanément indisponible"
 ENGLISH_PAGE = "The service is temporarily unavailable"
@@ -21,7 +20,7 @@ WEBMAIL_CALLBACK = "http://127.0.0.1:9/callback"
 
 
 @pytest.fixture(scope="module")
-def provider(tmp_path_factory, refusable_database):  # noqa: F811 - the fixture above
+def provider(tmp_path_factory, refusable_database):
     """A provider on the refusable database, with a service client of the admin API and a
     webmail."""
     real = RealProvider(tmp_path_factory.mktemp("outage"), DATABASE_URL=refusable_database.url,
@@ -73,7 +72,7 @@ def assert_served(answers: dict[str, requests.Response]) -> None:
 
 
 def test_without_its_database_the_provider_answers_503_and_recovers_by_itself(
-        provider, refusable_database):  # noqa: F811 - the fixture above
+        provider, refusable_database):
     real, service, webmail = provider
     admin_token = requests.post(real.issuer + "/token", timeout=10,
                                 auth=(service["client_id"], service["client_secret"]),
