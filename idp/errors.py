@@ -2,16 +2,25 @@
 
 Domain services raise ``IdpError`` subclasses with a message for people (French); views and the
 CLI show that message. HTTP errors get a small page, or JSON for API-style clients; an
-unexpected error is logged and answered with a generic 500 page that reveals nothing. Page
-titles and messages are French source text, shown in English when asked for (``i18n``).
+unexpected error is logged and answered with a generic 500 page that reveals nothing. A database
+that cannot be reached is not a bug of ours: 503 with Retry-After and one warning in the log
+(``database_unavailable``), and the next request tries the database again. Page titles and
+messages are French source text, shown in English when asked for (``i18n``).
 """
 
 from __future__ import annotations
 
 from flask import Flask, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
+
+#: The database cannot serve now: refused or lost connections, a server shutting down, a lock
+#: or a transaction conflict it gave up on (DB-API's OperationalError), or no free connection in
+#: the pool. Every such error is temporary from the caller's point of view.
+DATABASE_UNAVAILABLE = (OperationalError, PoolTimeout)
 
 
 class IdpError(Exception):
@@ -74,6 +83,23 @@ def sign_in_error_page(error: str, description: str | None = None):
     ), 400
 
 
+def database_unavailable(error: Exception) -> dict[str, str]:
+    """Log, in one line and without a traceback, that the database failed this request; the
+    headers of the 503 answer (Retry-After, never cached)."""
+    reason = getattr(error, "orig", None) or error
+    current_app.logger.warning(
+        "database unavailable: %s %s: %s: %s", request.method, request.path,
+        type(reason).__name__, " ".join(str(reason).split()),
+    )
+    return {"Retry-After": str(current_app.config["DATABASE_RETRY_AFTER_SECONDS"]),
+            "Cache-Control": "no-store"}
+
+
+def database_unavailable_page(error: Exception):
+    """The 503 page for people (JSON for a client that asks for it) when the database failed."""
+    return _error_page(503, TITLES[503], MESSAGES[503], database_unavailable(error))
+
+
 def register_error_handlers(app: Flask) -> None:
     """Answer every HTTP error with a clear page and never leak a traceback."""
 
@@ -85,6 +111,9 @@ def register_error_handlers(app: Flask) -> None:
         return _error_page(
             status, TITLES.get(status, _l("Erreur")), MESSAGES.get(status, MESSAGES[400]), headers
         )
+
+    for kind in DATABASE_UNAVAILABLE:
+        app.register_error_handler(kind, database_unavailable_page)
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
@@ -101,6 +130,7 @@ TITLES = {
     413: _l("Requête trop volumineuse"),
     429: _l("Trop de tentatives"),
     500: _l("Erreur interne"),
+    503: _l("Service momentanément indisponible"),
 }
 MESSAGES = {
     400: _l("La requête est invalide."),
@@ -111,4 +141,6 @@ MESSAGES = {
     413: _l("La requête est trop volumineuse."),
     429: _l("Trop de tentatives. Veuillez patienter avant de réessayer."),
     500: _l("Une erreur inattendue s'est produite. Veuillez réessayer plus tard."),
+    503: _l("Le service est momentanément indisponible. Veuillez réessayer dans quelques "
+            "instants."),
 }

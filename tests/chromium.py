@@ -1,9 +1,11 @@
 """Debian's Chromium driven by Playwright, for every test that needs a real browser; skipped
-with a clear reason where Chromium is not installed (.ci/run installs it). Also the relying
+with a clear reason where Chromium is not installed (.ci/run installs it, and fails rather than
+skips: ``tests.required``). ``IDP_TEST_CHROMIUM`` names another executable. Also the relying
 party's callback page the browser lands on at the end of a sign-in."""
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,7 +15,7 @@ import pytest
 
 from .delivery_servers import HOST
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("IDP_TEST_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"

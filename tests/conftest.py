@@ -1,12 +1,14 @@
 """Fixtures: one migrated database per test run (SQLite, or PostgreSQL when
 IDP_TEST_DATABASE_URL is set), emptied between tests; an app that sends e-mails and SMS to the
-test mail catcher (emptied between tests too), its client and CLI runner."""
+test mail catcher (emptied between tests too), its client and CLI runner; ``make_app`` for a
+test that needs a provider with settings of its own."""
 
 from __future__ import annotations
 
 import os
 
 import pytest
+from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
 from idp import create_app
@@ -15,7 +17,8 @@ from idp.oidc.keys import key_ring
 
 from .helpers import Actors
 
-pytest_plugins = ["tests.delivery_servers", "tests.chromium"]
+pytest_plugins = ["pytester", "tests.required", "tests.delivery_servers", "tests.chromium",
+                  "tests.refusable_database"]
 
 TEST_SETTINGS = {
     "ISSUER": "http://localhost",
@@ -40,8 +43,6 @@ def database_url(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def app(database_url, mail_catcher, tmp_path_factory):
-    from flask_migrate import upgrade
-
     demo_credentials = tmp_path_factory.mktemp("instance") / "demo_webmail.env"
     application = create_app({**TEST_SETTINGS, "DATABASE_URL": database_url,
                               "DEMO_WEBMAIL_ENV_FILE": str(demo_credentials),
@@ -70,6 +71,30 @@ def _clean_database(app, mail_catcher):
                     connection.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - model table names
         key_ring(app).invalidate()
         limiter.reset()  # rate-limit counters start at zero for every test
+
+
+@pytest.fixture
+def make_app(app, tmp_path, mail_catcher):
+    """Build a provider of the test's own, on a migrated SQLite database of the test: with the
+    suite's TEST_SETTINGS and mail catcher, then ``settings``; with ``defaults=True``, with
+    config/default.toml alone (only the database is the test's)."""
+    made = []
+
+    def make(defaults=False, **settings):
+        settings.setdefault("DATABASE_URL", f"sqlite:///{tmp_path / 'own.sqlite3'}")
+        suite = {} if defaults else {**TEST_SETTINGS, **mail_catcher.settings}
+        application = create_app({**suite, **settings})
+        application.config["TESTING"] = True
+        with application.app_context():
+            upgrade()
+        made.append(application)
+        return application
+
+    yield make
+    for application in made:
+        with application.app_context():
+            db.engine.dispose()
+    limiter.init_app(app)  # the suite's provider counts again in its own, empty, storage
 
 
 @pytest.fixture

@@ -51,6 +51,11 @@ class Verdict:
         return not self.ok and self.reason not in ("wrong", "replayed", "clock_off")
 
 
+def new_code() -> str:
+    """A code to send: CODE_DIGITS digits from ``secrets``, leading zeros kept."""
+    return f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
+
+
 def code_digest(challenge_id: int, code: str) -> str:
     """Keyed hash of a code: a copy of the database does not reveal codes (10^6 are few)."""
     return keyed_digest(f"{challenge_id}:{code}")
@@ -149,7 +154,7 @@ def open_challenge(challenge_id: int | None, user_id: int) -> OtpChallenge | Non
 
 def _send(user: User, challenge: OtpChallenge, compose) -> None:
     now = utcnow()
-    code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
+    code = new_code()
     challenge.code_hash = code_digest(challenge.id, code)
     challenge.sent_at = now
     challenge.expires_at = now + timedelta(seconds=current_app.config["OTP_TTL_SECONDS"])

@@ -9,7 +9,13 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError as CsrfInvalid
 
 from .. import csp
-from ..errors import sign_in_error_page
+from ..errors import (
+    DATABASE_UNAVAILABLE,
+    MESSAGES,
+    database_unavailable,
+    database_unavailable_page,
+    sign_in_error_page,
+)
 from ..federation.logout import then_end_upstream_session
 from ..interaction import requests as pending_requests
 from . import keys
@@ -20,6 +26,22 @@ from .discovery import provider_metadata
 from .server import authorization_server, bearer_protector
 
 bp = Blueprint("oidc", __name__)
+
+#: The endpoints people's browsers open; every other one answers clients, in JSON.
+PAGES = {"oidc.authorize", "oidc.resume", "oidc.end_session"}
+
+
+def _database_unavailable(error: Exception):
+    """Without the database a client reads the OAuth error temporarily_unavailable; a person
+    gets the page saying so."""
+    if request.endpoint in PAGES:
+        return database_unavailable_page(error)
+    body = {"error": "temporarily_unavailable", "error_description": str(MESSAGES[503])}
+    return jsonify(body), 503, database_unavailable(error)
+
+
+for _kind in DATABASE_UNAVAILABLE:
+    bp.register_error_handler(_kind, _database_unavailable)
 
 
 @bp.get("/.well-known/openid-configuration")

@@ -16,11 +16,14 @@ from idp.extensions import db
 from idp.models import AuditEvent, FailureCounter
 from idp.models.base import utcnow
 
+from ..concurrency import carrying_session_of, race
 from ..helpers import PASSWORD
+from ..interaction.second_factor_journey import password_step, shown, start
 
 ALICE = "alice.martin@chu-test.mssante.fr"
 NOBODY = "personne@chu-test.mssante.fr"
 WRONG = "wrong password!"
+RACERS = 20
 
 
 @pytest.fixture
@@ -174,3 +177,25 @@ def test_a_blocked_person_is_audited(alice):
     reasons = db.session.scalars(db.select(AuditEvent.detail).where(
         AuditEvent.event == "login.password_failed"))
     assert {"reason": "blocked", "known_device": False} in list(reasons)
+
+
+def test_wrong_passwords_typed_at_the_same_moment_are_each_counted(app, client, actors):
+    """An attacker firing in parallel: no checked password goes uncounted, none ends in an
+    error, and the delay is the one of the last count."""
+    actors.user()
+    page, _ = start(client, actors, actors.rp())
+
+    answers = race(app, lambda tab: password_step(tab, page, password="not the password"),
+                   RACERS, prepare=carrying_session_of(client))
+
+    statuses = [a.status_code for a in answers]
+    assert set(statuses) <= {200, 429}  # refused, or told to wait once the delay began
+    checked = statuses.count(200)
+    assert all("Identifiant ou mot de passe incorrect." in shown(a)
+               for a in answers if a.status_code == 200)
+    with app.app_context():
+        assert db.session.scalar(db.select(FailureCounter.failures)) == checked
+        expected = min(30 * 2 ** (checked - 6), 900)
+        allowance = lockout.password_allowance(ALICE, find_user(ALICE).id)
+        assert expected - 2 <= lockout.seconds_blocked(allowance) <= expected
+        db.session.remove()

@@ -1,78 +1,32 @@
 """Rate limits of the sign-in journey: generous per IP address, tight but short per account.
 
-Each test builds its own provider with the limits it needs (the limits are settings), on its own
-migrated database; the limiter then counts in that provider's storage, fresh for each test.
+Each test builds its own provider with the limits it needs (the limits are settings, see
+``make_app``), on its own migrated database; the limiter then counts in that provider's storage,
+fresh for each test.
 """
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 
 import pytest
 import redis
-from flask_migrate import upgrade
 
-from idp import create_app
-from idp.extensions import db, limiter
-
-from ..conftest import TEST_SETTINGS
 from ..helpers import Actors
+from .limited_journey import assert_refused, browser, sign_in_screen
 from .second_factor_journey import (
     ALICE,
     code_page,
     latest_code,
     password_step,
     shown,
-    start,
     type_code,
 )
 
-TOO_MANY = "Trop de tentatives. Veuillez patienter avant de réessayer."
-REDIS_URL = "redis://127.0.0.1:6379/15"
-
-
-@pytest.fixture
-def make_app(app, tmp_path, mail_catcher):
-    """Build a provider with the given settings, on a migrated database of this test."""
-    made = []
-
-    def make(**settings):
-        settings.setdefault("DATABASE_URL", f"sqlite:///{tmp_path / 'limits.sqlite3'}")
-        application = create_app({**TEST_SETTINGS, **mail_catcher.settings, **settings})
-        application.config["TESTING"] = True
-        with application.app_context():
-            upgrade()
-        made.append(application)
-        return application
-
-    yield make
-    for application in made:
-        with application.app_context():
-            db.engine.dispose()
-    limiter.init_app(app)  # the suite's provider counts again in its own, empty, storage
-
-
-def browser(application, address="10.1.2.3"):
-    """A browser of one person, from one IP address."""
-    client = application.test_client()
-    client.environ_base["REMOTE_ADDR"] = address
-    return client
-
-
-def sign_in_screen(application, person, min_acr="pwd"):
-    """A new authorization request of ``person``'s browser: its sign-in screen."""
-    actors = Actors(application)
-    rp = actors.rp(min_acr=min_acr)
-    page, _ = start(person, actors, rp, prompt="login")
-    return page
-
-
-def assert_refused(response):
-    """The French 429 page, with how long to wait."""
-    assert response.status_code == 429
-    assert TOO_MANY in shown(response)
-    assert 0 < int(response.headers["Retry-After"]) <= 60
+#: The Redis database the shared-counter test may use (it removes only the keys it creates).
+REDIS_URL = os.environ.get("IDP_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 def test_hundreds_of_people_behind_one_address_sign_in_600_times_a_minute(make_app):
@@ -211,12 +165,13 @@ def test_a_refusal_never_says_retry_at_once(app):
 
 @pytest.fixture
 def redis_db():
-    """Redis database 15, left with the keys it had: the test's counters are removed."""
+    """The Redis database of REDIS_URL, left with the keys it had: the test's counters are
+    removed. Skipped without Redis (a failure in CI: ``tests.required``)."""
     connection = redis.Redis.from_url(REDIS_URL)
     try:
         before = set(connection.scan_iter())
     except redis.ConnectionError:
-        pytest.skip("no Redis server at 127.0.0.1:6379")
+        pytest.skip(f"no Redis server at {REDIS_URL}")
     yield connection
     created = set(connection.scan_iter()) - before
     if created:

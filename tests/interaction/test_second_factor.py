@@ -16,6 +16,7 @@ from idp.models import Delivery, OtpChallenge, SsoSession, User
 from idp.models.base import utcnow
 
 from ..delivery_servers import app_settings
+from ..helpers import live_sessions
 from .second_factor_journey import (
     ALICE,
     ALICE_NOTIFICATIONS,
@@ -165,6 +166,26 @@ def test_a_new_code_supersedes_the_previous_one(client, actors, rp, mail_catcher
     if first != second:
         assert "Code incorrect" in shown(type_code(client, screen, first))
     finish(client, type_code(client, screen, second), rp)
+
+
+def test_a_password_step_in_another_browser_supersedes_the_open_code(app, client, actors, rp,
+                                                                    mail_catcher):
+    page, _ = start(client, actors, rp)
+    first_screen = code_page(client, password_step(client, page))
+    first = latest_code(mail_catcher)
+    other_browser = app.test_client()
+    other_page, _ = start(other_browser, actors, rp)
+    second_screen = code_page(other_browser, password_step(other_browser, other_page))
+    second = latest_code(mail_catcher)
+
+    refused = type_code(client, first_screen, first)
+    assert "Ce code n'est plus valable. Demandez un nouveau code." in shown(refused)
+    assert live_sessions(app) == 0
+    finish(other_browser, type_code(other_browser, second_screen, second), rp)
+    assert live_sessions(app) == 1
+    with app.app_context():
+        reasons = db.session.scalars(db.select(OtpChallenge.end_reason).order_by(OtpChallenge.id))
+        assert list(reasons) == ["superseded", "used"]
 
 
 def test_asking_the_code_again_waits_for_the_cooldown(client, actors, rp, mail_catcher):

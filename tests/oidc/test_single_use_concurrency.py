@@ -4,21 +4,18 @@ refresh token without a grace for retries, is a replay: at most one request gets
 every token issued from it is revoked, those new tokens included. Within the grace, a refresh
 token presented several times at once is one refresh: every request gets the same new tokens.
 
-Each thread uses its own test client (its own app context and database session) and all are
-released together by a barrier, so their conditional UPDATEs really race. The suite runs on a
-file SQLite database by default; when IDP_TEST_DATABASE_URL points at PostgreSQL (as it does in
-CI), conftest.py migrates that database instead and these same tests run there unchanged.
+The requests really race (``tests.concurrency``), on SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 
 from idp.extensions import db
 from idp.oidc import tokens
 
+from ..concurrency import THREADS, race
 from .token_helpers import (
     assert_tokens,
     assertion_form,
@@ -32,21 +29,6 @@ from .token_helpers import (
     public_jwks,
     userinfo,
 )
-
-THREADS = 8
-
-
-def race(app, make_request) -> list:
-    """Run ``make_request(browser)`` in THREADS threads released at the same instant."""
-    barrier = threading.Barrier(THREADS)
-
-    def attempt(_):
-        browser = app.test_client()
-        barrier.wait(timeout=30)
-        return make_request(browser)
-
-    with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        return list(pool.map(attempt, range(THREADS)))
 
 
 def outcome(responses) -> Counter:

@@ -2,6 +2,7 @@
 ``type``, ``title`` (the HTTP status phrase), ``status`` and a ``detail`` in French.
 
 Domain errors keep their message: ValidationError 422, NotFound 404, Conflict 409, Forbidden 403.
+A database out of reach answers 503 with Retry-After, like the rest of the provider.
 Unknown URLs and wrong methods under /admin/api answer problems too, not the HTML error page.
 """
 
@@ -16,7 +17,16 @@ from werkzeug.exceptions import NotFound as UnknownUrl
 from werkzeug.http import HTTP_STATUS_CODES
 
 from ...accounts.notification_email import ConfirmationNotSent
-from ...errors import MESSAGES, Conflict, Forbidden, IdpError, NotFound, ValidationError
+from ...errors import (
+    DATABASE_UNAVAILABLE,
+    MESSAGES,
+    Conflict,
+    Forbidden,
+    IdpError,
+    NotFound,
+    ValidationError,
+    database_unavailable,
+)
 from ...extensions import db
 from . import bp
 
@@ -87,6 +97,16 @@ def http_error(error: HTTPException):
     status = error.code or 500
     headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
     return response(status, MESSAGES.get(status, MESSAGES[400]), headers)
+
+
+def _database_unavailable(error: Exception):
+    """The database failed this call: 503 with Retry-After; the caller may try again."""
+    return response(503, MESSAGES[503], database_unavailable(error))
+
+
+# Here, not only on the app: the blueprint's own Exception handler is looked up before the app's.
+for _kind in DATABASE_UNAVAILABLE:
+    bp.register_error_handler(_kind, _database_unavailable)
 
 
 @bp.errorhandler(Exception)
