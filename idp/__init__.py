@@ -30,7 +30,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(settings)
     app.config.update(
         SQLALCHEMY_DATABASE_URI=_database_url(settings["DATABASE_URL"]),
-        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings["DATABASE_URL"]),
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=not is_development(settings),
@@ -132,10 +132,13 @@ def _retry_after_at_least_one_second(response):
     return response
 
 
-def _engine_options(url: str) -> dict[str, Any]:
-    if url.startswith("sqlite"):
+def _engine_options(settings: dict[str, Any]) -> dict[str, Any]:
+    """SQLite waits for another process's write; PostgreSQL checks pooled connections before
+    use and gives up on a server that does not answer (the request then gets a 503)."""
+    if settings["DATABASE_URL"].startswith("sqlite"):
         return {"connect_args": {"timeout": 30}}
-    return {"pool_pre_ping": True}
+    return {"pool_pre_ping": True,
+            "connect_args": {"connect_timeout": settings["DATABASE_CONNECT_TIMEOUT_SECONDS"]}}
 
 
 @event.listens_for(Engine, "connect")

@@ -6,12 +6,17 @@ request and no traceback, and serves again by itself once the database is back."
 from __future__ import annotations
 
 import json
+import socket
 import time
 from urllib.parse import urlencode
 
 import pytest
 import requests
 
+from idp import create_app
+from idp.extensions import db
+
+from .conftest import TEST_SETTINGS
 from .provider_process import RealProvider
 
 FRENCH_PAGE = "Le service est momentanément indisponible"
@@ -113,3 +118,23 @@ def test_without_its_database_the_provider_answers_503_and_recovers_by_itself(
     assert "Traceback" not in log and "ERROR" not in log, log
 
     assert_served(calls(real, service, webmail, admin_token))
+
+
+def test_a_database_server_that_never_answers_gets_a_503_within_the_connect_timeout(app):
+    """A host that accepts the connection and then says nothing (a hung server, a firewall
+    holding packets) must not hold requests forever."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # the kernel completes the handshakes; nobody ever answers
+        port = silent.getsockname()[1]
+        hung = create_app({**TEST_SETTINGS, "DATABASE_CONNECT_TIMEOUT_SECONDS": 1,
+                           "DATABASE_URL": f"postgresql+psycopg://idp@127.0.0.1:{port}/idp"})
+        started = time.monotonic()
+        response = hung.test_client().get("/jwks.json")
+        waited = time.monotonic() - started
+        with hung.app_context():
+            db.engine.dispose()
+    assert response.status_code == 503
+    assert response.json["error"] == "temporarily_unavailable"
+    assert response.headers["Retry-After"] == "30"
+    assert waited < 10
