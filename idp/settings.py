@@ -113,10 +113,9 @@ def _validate(settings: dict[str, Any]) -> None:
     issuer = settings["ISSUER"]
     if not issuer.startswith(("https://", "http://")) or issuer.endswith("/"):
         raise SettingsError(f"ISSUER must be an http(s) URL without a trailing slash: {issuer!r}")
+    positive = ("_SECONDS", "_KIB", "_COST", "_PARALLELISM", "_WORKERS", "_THREADS", "_SIZE")
     for key, value in settings.items():
-        if key.endswith(("_SECONDS", "_KIB", "_COST", "_PARALLELISM", "_WORKERS", "_SIZE")) and (
-            value <= 0
-        ):
+        if key.endswith(positive) and value <= 0:
             raise SettingsError(f"{key} must be positive, got {value}")
     unknown_algs = set(settings["SIGNING_ALGS"]) - {"RS256", "ES256"}
     if unknown_algs or not settings["SIGNING_ALGS"]:

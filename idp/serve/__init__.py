@@ -1,4 +1,10 @@
-"""``idp serve``: the provider behind gunicorn, with the app already built."""
+"""``idp serve``: the provider behind gunicorn, with the app already built.
+
+gunicorn's asyncio worker (``worker.py``) accepts and reads every request on an event loop,
+under deadlines; only a request that has fully arrived reaches Flask, in a pool of threads
+(``whole_request.py``). Slow or stalled clients therefore hold no thread, and several worker
+processes share the CPU work (password hashing) between the cores.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,12 @@ import contextvars
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from .whole_request import WholeRequests
+from .worker import SlowClientWorker
+
 
 class _Gunicorn(BaseApplication):
-    def __init__(self, app: Flask, options: dict):
+    def __init__(self, app: WholeRequests, options: dict):
         self._app = app
         self._options = options
         super().__init__()
@@ -18,7 +27,7 @@ class _Gunicorn(BaseApplication):
         for key, value in self._options.items():
             self.cfg.set(key, value)
 
-    def load(self) -> Flask:
+    def load(self) -> WholeRequests:
         return self._app
 
 
@@ -32,13 +41,16 @@ def run(app: Flask, host: str, port: int, workers: int | None = None) -> None:
 
 
 def _serve(app: Flask, host: str, port: int, workers: int | None) -> None:
+    config = app.config
     _Gunicorn(
-        app,
+        WholeRequests(app, config["SERVE_THREADS"], config["SERVE_REQUEST_READ_TIMEOUT_SECONDS"]),
         {
             "bind": f"{host}:{port}",
-            "workers": workers or app.config["SERVE_WORKERS"],
+            "workers": workers or config["SERVE_WORKERS"],
+            "worker_class": SlowClientWorker,
+            "asgi_lifespan": "off",  # nothing to start or stop with the worker
             "accesslog": "-",
-            "forwarded_allow_ips": "127.0.0.1" if app.config["TRUSTED_PROXIES"] else "",
+            "forwarded_allow_ips": "127.0.0.1" if config["TRUSTED_PROXIES"] else "",
             # gunicorn's control socket sits at one path per user: a second server (the demo
             # webmail, a test) would take it over. Nothing here uses it.
             "control_socket_disable": True,
