@@ -8,6 +8,7 @@ a client that stalls or trickles gets a 408 and never holds one of the threads t
 from __future__ import annotations
 
 import asyncio
+import sys
 
 from a2wsgi import WSGIMiddleware
 from flask import Flask
@@ -22,7 +23,7 @@ class WholeRequests:
         self.app = app
         self.read_timeout = read_timeout
         self._max_body = app.config["MAX_CONTENT_LENGTH"]
-        self._wsgi = WSGIMiddleware(app, workers=threads)
+        self._wsgi = WSGIMiddleware(_errors_to_stderr(app), workers=threads)
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -63,6 +64,17 @@ class WholeRequests:
         await send({"type": "http.response.start", "status": 408,
                     "headers": [*TIMEOUT_HEADERS, (b"content-length", str(len(text)).encode())]})
         await send({"type": "http.response.body", "body": text})
+
+
+def _errors_to_stderr(app: Flask):
+    """``app`` logging its errors to standard error, as under gunicorn's own workers (a2wsgi
+    gives standard output, where the access log goes)."""
+
+    def logging_to_stderr(environ, start_response):
+        environ["wsgi.errors"] = sys.stderr
+        return app(environ, start_response)
+
+    return logging_to_stderr
 
 
 def _declared_length(scope) -> int:
