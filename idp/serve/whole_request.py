@@ -33,22 +33,34 @@ class WholeRequests:
             body = b""  # Flask answers 413 from the declared length, without reading anything
         else:
             try:
-                async with asyncio.timeout(self.read_timeout):
-                    body = await self._read_body(receive)
+                body = await self._read_body(receive)
             except TimeoutError:
-                await self._answer_timeout(scope, send)
-                return
+                client = (scope.get("client") or ("-",))[0]
+                self.app.logger.warning("request body from %s not received within %s s: 408",
+                                        client, self.read_timeout)
+                body = None
             if body is None:
-                return  # the client went away: nobody to answer
+                await _answer_timeout(send)  # nothing is sent if the client has gone
+                return
             scope = _with_length(scope, len(body))
         await self._wsgi(scope, _replay(body, receive), send)
 
     async def _read_body(self, receive) -> bytes | None:
-        """The body, cut one byte past the limit (Flask then answers 413), or None if the
-        client disconnected."""
+        """The body, cut one byte past the limit (Flask then answers 413); None when gunicorn
+        reports it will not come (client gone, or gunicorn's own wait over); TimeoutError past
+        the deadline.
+
+        The deadline is checked between chunks too: Python 3.11's asyncio.wait_for (gunicorn
+        waits for each chunk with it) loses a cancellation that meets an arriving chunk.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.read_timeout
         body = bytearray()
         while len(body) <= self._max_body:
-            message = await receive()
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError
+            message = await asyncio.wait_for(receive(), remaining)
             if message["type"] == "http.disconnect":
                 return None
             body += message.get("body", b"")
@@ -56,14 +68,12 @@ class WholeRequests:
                 break
         return bytes(body[:self._max_body + 1])
 
-    async def _answer_timeout(self, scope, send) -> None:
-        client = (scope.get("client") or ("-",))[0]
-        self.app.logger.warning("request body from %s not received within %s s: 408",
-                                client, self.read_timeout)
-        text = b"Request Timeout\n"
-        await send({"type": "http.response.start", "status": 408,
-                    "headers": [*TIMEOUT_HEADERS, (b"content-length", str(len(text)).encode())]})
-        await send({"type": "http.response.body", "body": text})
+
+async def _answer_timeout(send) -> None:
+    text = b"Request Timeout\n"
+    await send({"type": "http.response.start", "status": 408,
+                "headers": [*TIMEOUT_HEADERS, (b"content-length", str(len(text)).encode())]})
+    await send({"type": "http.response.body", "body": text})
 
 
 def _errors_to_stderr(app: Flask):
