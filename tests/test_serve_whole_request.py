@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from flask import Flask, request
 
@@ -37,7 +38,9 @@ def _call(headers: list[tuple[bytes, bytes]], receive, read_timeout: float = 5) 
 
     scope = {"type": "http", "http_version": "1.1", "method": "POST", "path": "/",
              "query_string": b"", "headers": headers, "client": ("127.0.0.1", 5000)}
-    asyncio.run(WholeRequests(_echo_app(), 1, read_timeout)(scope, receive, send))
+    call = WholeRequests(_echo_app(), 1, read_timeout)(scope, receive, send)
+    with ThreadPoolExecutor(1) as thread:  # its own event loop, whatever runs in this thread
+        thread.submit(asyncio.run, call).result()
     return sent[0]["status"], b"".join(message.get("body", b"") for message in sent[1:]).decode()
 
 
