@@ -115,10 +115,9 @@ def _validate(settings: dict[str, Any]) -> None:
     issuer = settings["ISSUER"]
     if not issuer.startswith(("https://", "http://")) or issuer.endswith("/"):
         raise SettingsError(f"ISSUER must be an http(s) URL without a trailing slash: {issuer!r}")
+    positive = ("_SECONDS", "_KIB", "_COST", "_PARALLELISM", "_WORKERS", "_THREADS", "_SIZE")
     for key, value in settings.items():
-        if key.endswith(("_SECONDS", "_KIB", "_COST", "_PARALLELISM", "_WORKERS", "_SIZE")) and (
-            value <= 0 and key not in MAY_BE_ZERO
-        ):
+        if key.endswith(positive) and value <= 0 and key not in MAY_BE_ZERO:
             raise SettingsError(f"{key} must be positive, got {value}")
     grace = settings["REFRESH_TOKEN_REUSE_GRACE_SECONDS"]
     if not 0 <= grace <= MAX_REFRESH_REUSE_GRACE_SECONDS:

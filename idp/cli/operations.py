@@ -79,10 +79,14 @@ def demo() -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", type=int, help="Worker processes (default: SERVE_WORKERS).")
 def serve(host: str, port: int, workers: int | None) -> None:
-    """Run the provider with gunicorn (a production-grade WSGI server)."""
-    from ..serve import run
+    """Run the provider with gunicorn, several processes reading requests under deadlines."""
+    from ..serve import UnsharedRateLimits, run
 
-    run(click.get_current_context().ensure_object(ScriptInfo).load_app(), host, port, workers)
+    app = click.get_current_context().ensure_object(ScriptInfo).load_app()
+    try:
+        run(app, host, port, workers)
+    except UnsharedRateLimits as refusal:
+        raise click.ClickException(str(refusal)) from None
 
 
 @click.command("mailcatcher")
