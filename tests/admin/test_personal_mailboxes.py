@@ -68,6 +68,8 @@ def test_the_web_area_offers_no_access_form_and_refuses_a_forged_one(app, client
     page, _ = sign_in(client, mail_catcher, RITA, f"/admin/boites/{ALICE}")
     assert page.status_code == 200
     assert "Donner accès" not in shown(page)
+    assert "Retirer l'accès" not in shown(page)  # its owner keeps it
+    assert "Enregistrer" in shown(page)  # its name and sensitivity may still change
     before = everything(app)
     response = post(client, f"/admin/boites/{ALICE}/acces", page, person=RITA)
     assert response.status_code == 400
