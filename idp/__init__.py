@@ -63,6 +63,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .admin.api import bp as admin_api_bp
     from .admin.web import bp as admin_web_bp
     from .errors import register_error_handlers
+    from .federation.logout import then_end_upstream_session
     from .federation.views import bp as federation_bp
     from .interaction import factor_views, recovery_views, views  # noqa: F401 - they add routes
     from .interaction.password_views import bp as password_bp
@@ -71,6 +72,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .oidc.views import bp as oidc_bp
 
     init_server(app)
+    _wire_sessions(app)
     csrf.exempt(oidc_bp)  # protocol endpoints: clients authenticate, or state/PKCE protect
     csrf.exempt(admin_api_bp)  # Bearer tokens, no cookies
     app.register_blueprint(oidc_bp)
@@ -108,6 +110,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
 
+    # Registered after security_headers, so it runs before it: its page gets those headers too.
+    app.after_request(then_end_upstream_session)
+
     from .cli import register_commands
 
     register_commands(app)
@@ -122,6 +127,21 @@ def _database_url(url: str) -> str:
         path.parent.mkdir(parents=True, exist_ok=True)
         return prefix + str(path)
     return url
+
+
+def _wire_sessions(app: Flask) -> None:
+    """Each request first settles the browser's single sign-on session (an expired one ends
+    there). Who hears that a session ended: the clients that got tokens in it (back-channel
+    logout), and the upstream provider that brokered it, whose own logout follows ours
+    (``then_end_upstream_session``). Wired here so that neither the sessions nor the protocol
+    import the packages that listen."""
+    from .federation.logout import note_logout
+    from .oidc.logout import notify_clients
+    from .sessions.sso import session_ended, settle_session
+
+    app.before_request(settle_session)
+    session_ended.connect(notify_clients)
+    session_ended.connect(note_logout)
 
 
 def _retry_after_at_least_one_second(response):

@@ -24,10 +24,10 @@ from urllib.parse import urlsplit
 from flask import current_app, redirect, request, url_for
 
 from ..extensions import db
-from ..interaction.sessions import current_session
 from ..models import Client, User
 from ..oidc.clients import register_client
 from ..security import new_secret
+from ..sessions.sso import current_session
 from ..urls import public_url
 
 PORTAL_NAME = "Espace personnel MSSanté"

@@ -15,7 +15,7 @@ from ..accounts.notification_email import last_code_delivery, pending_change
 from ..delivery.masking import mask
 from ..extensions import db
 from ..factors import recovery, totp
-from ..interaction.sessions import current_session, signed_in_here_with_two_factors
+from ..sessions.sso import current_session, signed_in_here_with_two_factors
 from . import gate
 
 bp = Blueprint("account", __name__, url_prefix="/account")

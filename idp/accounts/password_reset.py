@@ -28,10 +28,10 @@ from ..delivery.emails import notification_email
 from ..delivery.records import deliver
 from ..errors import IdpError
 from ..extensions import db
-from ..interaction.sessions import end_all_sessions
 from ..models import PasswordResetToken, User
 from ..models.base import utcnow
 from ..security import digest, new_secret
+from ..sessions.sso import end_all_sessions
 from ..urls import public_url
 from . import lockout, password_policy
 from .users import find_user, set_password

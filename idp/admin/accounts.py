@@ -19,7 +19,6 @@ from ..accounts.validation import display_name, phone_number
 from ..errors import Forbidden, ValidationError
 from ..extensions import db
 from ..factors import recovery, totp
-from ..interaction.sessions import end_all_sessions
 from ..models import (
     FailureCounter,
     FederatedIdentity,
@@ -31,6 +30,7 @@ from ..models import (
     UserStatus,
 )
 from ..models.base import utcnow
+from ..sessions.sso import end_all_sessions
 from .actors import (
     ADMIN_ONLY,
     READ,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from authlib.common.security import generate_token
 from authlib.common.urls import add_params_to_uri
-from flask import current_app, g, render_template, session
+from flask import current_app, g, make_response, render_template, session
 
 from .. import audit
 from ..extensions import db
@@ -30,8 +30,9 @@ def note_logout(_sender, sso: SsoSession, reason: str) -> None:
 
 
 def then_end_upstream_session(response):
-    """After our logout: ``response`` as is, or a page taking the browser to the upstream's
-    end-session endpoint first, then on to where ``response`` led (kept in the session)."""
+    """After a request that logged out a brokered session (``note_logout``): instead of
+    ``response``, a page taking the browser to the upstream's end-session endpoint first, then
+    on to where ``response`` led (kept in the session). Any other response passes unchanged."""
     pending = g.pop("upstream_logout", None)
     upstream = configured_upstreams(current_app.config).get(pending[0]) if pending else None
     if upstream is None:
@@ -53,7 +54,8 @@ def then_end_upstream_session(response):
     })
     # A page rather than a redirect: after the logout confirmation form, a redirect to another
     # origin would break the form-action rule of the Content-Security-Policy.
-    return render_template("federation/leaving.html", target=target, label=upstream.label)
+    return make_response(render_template("federation/leaving.html", target=target,
+                                         label=upstream.label))
 
 
 def back_from_upstream(state: str) -> str | None:

@@ -32,10 +32,10 @@ from .. import audit
 from ..accounts.federated_identities import link_identity, user_for_identity
 from ..errors import IdpError
 from ..extensions import db
-from ..interaction import requests as pending_requests
 from ..interaction.flow import complete_authentication, remember_upstream_login
 from ..interaction.screens import leave_notice, page, pending_request
-from ..interaction.sessions import current_session, signed_in_here_with_two_factors
+from ..sessions import pending as pending_requests
+from ..sessions.sso import current_session, signed_in_here_with_two_factors
 from . import client
 from .errors import AnswerRejected, Cancelled, FederationError
 from .logout import back_from_upstream

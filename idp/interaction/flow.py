@@ -11,8 +11,8 @@ from flask import session
 from ..extensions import db
 from ..models import AuthorizationRequest, SsoSession, UpstreamLogin, User
 from ..models.base import utcnow
+from ..sessions.sso import start_session
 from .screens import back_to_protocol
-from .sessions import start_session
 
 SECOND_FACTOR_KEY = "second_factor"
 

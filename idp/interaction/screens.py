@@ -21,7 +21,7 @@ from ..errors import sign_in_error_page
 from ..extensions import db
 from ..i18n import remember_ui_locales
 from ..models import AuthorizationRequest, Client
-from . import requests as pending_requests
+from ..sessions import pending as pending_requests
 
 bp = Blueprint("interaction", __name__, url_prefix="/interaction")
 

@@ -20,13 +20,13 @@ from ..federation.upstreams import PSC, configured_upstreams
 from ..i18n import clock_time
 from ..models import Consent
 from ..models.base import utcnow
-from . import requests as pending_requests
+from ..sessions import pending as pending_requests
+from ..sessions.sso import current_session
 from .devices import known_device, remember_sign_in
 from .factor_views import begin_factor, factor_page
 from .flow import await_second_factor, complete_authentication
 from .limits import failures_per_ip, note_failed_step, per_identifier, per_ip
 from .screens import back_to_protocol, bp, expired, page, param, pending_request, take_notice
-from .sessions import current_session
 
 LOGIN_FAILED = _l("Identifiant ou mot de passe incorrect.")
 SCOPE_LABELS = {

@@ -25,9 +25,9 @@ from werkzeug.datastructures import MultiDict
 
 from .. import audit
 from ..errors import sign_in_error_page
-from ..interaction import requests as pending_requests
-from ..interaction import sessions
 from ..models import AuthorizationCode, AuthorizationRequest
+from ..sessions import pending as pending_requests
+from ..sessions import sso as sessions
 from . import keys, policy
 from .claims import parse_claims_parameter
 from .responses import RESPONSE_MODES, authorization_redirect, error_params

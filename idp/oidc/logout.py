@@ -17,9 +17,9 @@ from joserfc import jwt
 
 from .. import audit
 from ..extensions import db
-from ..interaction import sessions
 from ..models import Client, SessionClient, SsoSession
 from ..models.base import epoch, new_identifier, utcnow
+from ..sessions import sso as sessions
 from . import keys
 
 BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"

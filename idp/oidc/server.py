@@ -13,8 +13,6 @@ from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from flask import Flask, current_app
 
 from ..extensions import db
-from ..federation.logout import note_logout
-from ..interaction import sessions
 from ..models import Client
 from . import tokens
 from .client_auth import PrivateKeyJwt
@@ -32,7 +30,7 @@ from .grants import (
     RefreshTokenGrant,
     S256CodeChallenge,
 )
-from .logout import EndSessionEndpoint, notify_clients
+from .logout import EndSessionEndpoint
 
 
 def query_client(client_id: str) -> Client | None:
@@ -98,8 +96,6 @@ def init_server(app: Flask) -> None:
     server.register_endpoint(RevocationEndpoint)
     server.register_endpoint(IntrospectionEndpoint)
     server.register_endpoint(EndSessionEndpoint)
-    sessions.session_ended.connect(notify_clients)
-    sessions.session_ended.connect(note_logout)
     bearer = BearerProtector()
     bearer.register_token_validator(AccessTokenValidator())
     app.extensions["idp_server"] = server

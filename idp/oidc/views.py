@@ -16,8 +16,7 @@ from ..errors import (
     database_unavailable_page,
     sign_in_error_page,
 )
-from ..federation.logout import then_end_upstream_session
-from ..interaction import requests as pending_requests
+from ..sessions import pending as pending_requests
 from . import keys
 from .authorize import authorize as decide
 from .authorize import resume_with_error, stored_request
@@ -119,9 +118,8 @@ def end_session():
         targets = client.post_logout_redirect_uris if client else []
         response.headers["Content-Security-Policy"] = csp.policy(*targets)
         return response
-    response = server.create_endpoint_response("end_session", logout_request) or \
+    return server.create_endpoint_response("end_session", logout_request) or \
         make_response(render_template("oidc/logged_out.html"))
-    return then_end_upstream_session(response)
 
 
 def _confirmed() -> bool:

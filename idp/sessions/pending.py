@@ -15,7 +15,7 @@ from sqlalchemy import update
 from ..extensions import db
 from ..models import AuthorizationRequest
 from ..models.base import new_identifier, utcnow
-from .sessions import browser_key
+from .sso import browser_key
 
 UID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # the alphabet of new_identifier
 

@@ -39,31 +39,52 @@ def browser_key() -> str:
 
 
 def current_session() -> SsoSession | None:
-    """This browser's live session, or None (an expired one is ended on the way)."""
+    """This browser's live session, or None: a plain read, without side effects. A session
+    past its idle or absolute limit, or of a disabled person, reads as None; ``settle_session``
+    is the step that ends it."""
+    sso = _browser_session()
+    return sso if sso is not None and _end_reason(sso) is None else None
+
+
+def settle_session() -> None:
+    """Once per request, before the views (``create_app``): end this browser's session if it
+    has expired (announced like any end: clients are told), else note that it was used
+    (``last_seen_at``, at most once a minute); forget a cookie naming no live session. Commits
+    its change: it runs at the edge, before any view's unit of work."""
+    if not isinstance(session.get(SESSION_SECRET_KEY), str):
+        return
+    sso = _browser_session()
+    reason = _end_reason(sso) if sso is not None else "unknown"
+    if sso is not None and reason is not None:
+        end_session(sso, reason)
+    elif sso is not None and utcnow() - sso.last_seen_at > TOUCH_INTERVAL:
+        sso.last_seen_at = utcnow()
+    if reason is not None:
+        session.pop(SESSION_SECRET_KEY, None)
+    db.session.commit()
+
+
+def _browser_session() -> SsoSession | None:
+    """The unended session this browser's cookie names, expired or not."""
     secret = session.get(SESSION_SECRET_KEY)
     if not isinstance(secret, str):
         return None
-    sso = db.session.scalar(
+    return db.session.scalar(
         db.select(SsoSession)
         .options(joinedload(SsoSession.user))
         .where(SsoSession.secret_hash == digest(secret), SsoSession.ended_at.is_(None))
     )
-    if sso is None:
-        session.pop(SESSION_SECRET_KEY, None)
-        return None
+
+
+def _end_reason(sso: SsoSession) -> str | None:
+    """Why ``sso`` must end now (idle, absolute limit, person disabled), or None."""
     now = utcnow()
     config = current_app.config
-    idle = now - sso.last_seen_at > timedelta(seconds=config["SESSION_IDLE_SECONDS"])
-    too_old = now - sso.created_at > timedelta(seconds=config["SESSION_ABSOLUTE_SECONDS"])
-    if idle or too_old or not sso.user.is_active:
-        end_session(sso, "idle" if idle else "absolute" if too_old else "disabled")
-        db.session.commit()
-        session.pop(SESSION_SECRET_KEY, None)
-        return None
-    if now - sso.last_seen_at > TOUCH_INTERVAL:
-        sso.last_seen_at = now
-        db.session.commit()
-    return sso
+    if now - sso.last_seen_at > timedelta(seconds=config["SESSION_IDLE_SECONDS"]):
+        return "idle"
+    if now - sso.created_at > timedelta(seconds=config["SESSION_ABSOLUTE_SECONDS"]):
+        return "absolute"
+    return None if sso.user.is_active else "disabled"
 
 
 def start_session(user: User, acr: str, amr: list[str]) -> SsoSession:

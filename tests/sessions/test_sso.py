@@ -1,0 +1,71 @@
+"""The browser's single sign-on session, read and settled: reading it (``current_session``)
+changes nothing, even when it has expired; the step that ends an expired one
+(``settle_session``) runs once per request, before the views, and announces the end."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from idp.extensions import db
+from idp.models import AuditEvent, SsoSession
+from idp.models.base import utcnow
+from idp.sessions.sso import current_session, settle_session
+
+from ..helpers import live_sessions
+
+COOKIE = "idp_session"
+
+
+@pytest.fixture
+def signed_in(app, client, actors):
+    """A browser with a live session; its cookie header."""
+    actors.user()
+    actors.tokens(client, actors.rp())
+    return {"Cookie": f"{COOKIE}={client.get_cookie(COOKIE).value}"}
+
+
+def age(app, minutes: int) -> None:
+    with app.app_context():
+        db.session.execute(db.update(SsoSession).values(
+            last_seen_at=utcnow() - timedelta(minutes=minutes)))
+        db.session.commit()
+
+
+def ends(app) -> list[str]:
+    with app.app_context():
+        return [e.detail["reason"] for e in db.session.scalars(
+            db.select(AuditEvent).where(AuditEvent.event == "session.ended"))]
+
+
+def test_reading_an_expired_session_changes_nothing(app, signed_in):
+    age(app, 31)
+    with app.test_request_context("/", headers=signed_in):
+        assert current_session() is None
+        assert current_session() is None
+        db.session.remove()
+    assert live_sessions(app) == 1 and ends(app) == []
+
+
+def test_settling_ends_an_expired_session_and_announces_it(app, signed_in):
+    age(app, 31)
+    with app.test_request_context("/", headers=signed_in):
+        settle_session()
+        db.session.remove()
+    assert live_sessions(app) == 0 and ends(app) == ["idle"]
+
+
+def test_settling_notes_the_use_of_a_live_session(app, signed_in):
+    age(app, 5)
+    with app.test_request_context("/", headers=signed_in):
+        assert current_session() is not None
+        settle_session()
+        assert utcnow() - current_session().last_seen_at < timedelta(seconds=5)
+        db.session.remove()
+
+
+def test_every_request_settles_first(app, client, signed_in):
+    age(app, 31)
+    client.get("/.well-known/openid-configuration")
+    assert live_sessions(app) == 0 and ends(app) == ["idle"]
