@@ -282,7 +282,7 @@ PEER = {"label": "Autre fournisseur", "discovery_url": "https://peer.example/.we
 
 
 def test_upstreams_come_from_the_config_file_or_a_json_variable(tmp_path):
-    from idp.federation.upstreams import configured_upstreams
+    from idp.upstreams import configured_upstreams
 
     env = write_config(tmp_path, '[UPSTREAMS.peer]\nlabel = "Autre"\n'
                        'discovery_url = "https://peer.example/d"\nclient_id = "us"\n'
@@ -295,7 +295,7 @@ def test_upstreams_come_from_the_config_file_or_a_json_variable(tmp_path):
 
 
 def test_pro_sante_connect_is_configured_by_its_three_variables():
-    from idp.federation.upstreams import configured_upstreams
+    from idp.upstreams import configured_upstreams
 
     settings = load_settings(environ={"IDP_PSC_CLIENT_ID": "c", "IDP_PSC_CLIENT_SECRET": "s"})
     psc = configured_upstreams(settings)["psc"]

@@ -18,10 +18,10 @@ from joserfc import jws, jwt
 from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet, OctKey
 
+from ..upstreams import Upstream
 from ..urls import public_url
 from . import metadata
 from .errors import AnswerRejected, LevelRefused, UpstreamUnavailable
-from .upstreams import Upstream
 
 ACCEPTED_ALGS = ("RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "HS256", "HS384", "HS512")
 LEEWAY_SECONDS = 60

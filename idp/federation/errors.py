@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from .upstreams import PSC, Upstream
+from ..upstreams import PSC, Upstream
 
 
 class FederationError(Exception):

@@ -11,10 +11,10 @@ from flask import current_app, g, make_response, render_template, session
 from .. import audit
 from ..extensions import db
 from ..models import SsoSession, UpstreamLogin
+from ..upstreams import configured_upstreams
 from ..urls import public_url
 from . import metadata
 from .errors import FederationError
-from .upstreams import configured_upstreams
 
 LOGOUT_KEY = "upstream_logout"
 

@@ -9,8 +9,8 @@ from typing import Any
 import requests
 from flask import current_app
 
+from ..upstreams import Upstream
 from .errors import UpstreamUnavailable
-from .upstreams import Upstream
 
 CACHE_KEY = "federation_metadata"
 ENDPOINTS = ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri")

@@ -36,10 +36,10 @@ from ..interaction.flow import complete_authentication, remember_upstream_login
 from ..interaction.screens import leave_notice, page, pending_request
 from ..sessions import pending as pending_requests
 from ..sessions.sso import current_session, signed_in_here_with_two_factors
+from ..upstreams import Upstream, configured_upstreams
 from . import client
 from .errors import AnswerRejected, Cancelled, FederationError
 from .logout import back_from_upstream
-from .upstreams import Upstream, configured_upstreams
 
 bp = Blueprint("federation", __name__, url_prefix="/federation")
 FLIGHT_KEY = "federation_flight"  # what to check when the browser comes back

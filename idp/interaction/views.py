@@ -16,12 +16,12 @@ from ..accounts.lockout import SignInDelayed
 from ..accounts.users import check_password, identifier_of
 from ..extensions import db
 from ..factors.registry import DEFAULT_FACTOR, choices_for
-from ..federation.upstreams import PSC, configured_upstreams
 from ..i18n import clock_time
 from ..models import Consent
 from ..models.base import utcnow
 from ..sessions import pending as pending_requests
 from ..sessions.sso import current_session
+from ..upstreams import PSC, configured_upstreams
 from .devices import known_device, remember_sign_in
 from .factor_views import begin_factor, factor_page
 from .flow import await_second_factor, complete_authentication

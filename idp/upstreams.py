@@ -1,5 +1,7 @@
 """Upstream OpenID providers from the settings: the Pro Santé Connect preset (PSC_*) and any
-other under UPSTREAMS. Pure data, read once; no request is made here."""
+other under UPSTREAMS. Pure data, read once; no request is made here. It sits beside
+``settings`` (which checks it at start-up), below the federation that uses it and the sign-in
+screen that offers its buttons."""
 
 from __future__ import annotations
 
