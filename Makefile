@@ -28,6 +28,7 @@ test: $(BIN)/idp tests/upstream/node_modules
 
 lint: $(BIN)/idp
 	$(BIN)/ruff check idp tests clients scripts
+	$(BIN)/lint-imports
 
 # After changing a marked string: extract it, merge it into the English catalog (translate the
 # new or fuzzy entries of idp/translations/en/LC_MESSAGES/messages.po), then compile the .mo.

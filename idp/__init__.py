@@ -59,7 +59,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Each request chooses its own locale, even under an application context that outlives it.
     app.before_request(refresh_locale)
 
-    from .account.views import bp as account_bp
     from .admin.api import bp as admin_api_bp
     from .admin.web import bp as admin_web_bp
     from .errors import register_error_handlers
@@ -70,6 +69,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .interaction.screens import bp as interaction_bp
     from .oidc.server import init_server
     from .oidc.views import bp as oidc_bp
+    from .portal import notification_views  # noqa: F401 - it adds routes
+    from .portal import views as portal_views  # noqa: F401 - it adds routes
+    from .portal.pages import bp as account_bp
 
     init_server(app)
     _wire_sessions(app)

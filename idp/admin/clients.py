@@ -16,9 +16,27 @@ from ..errors import NotFound, ValidationError
 from ..extensions import db
 from ..models import Client, Organisation, Token
 from ..models.base import utcnow
-from ..oidc.clients import RegisteredClient, client_settings, editable_settings, register_client
+from ..oidc.clients import (
+    ADMIN_ROLES,
+    DEFAULT_SCOPE,
+    GRANT_TYPES,
+    RegisteredClient,
+    client_settings,
+    editable_settings,
+    register_client,
+)
+from ..oidc.grants import ALL_AUTH_METHODS
+from ..oidc.policy import ACR_LEVELS
 from ..security import digest, new_secret
 from .actors import ADMIN_ONLY, Actor, organisation_for, require
+
+
+def registration_choices() -> dict[str, Any]:
+    """What a client's form offers: grant types, authentication methods, levels, admin roles
+    and the scope given by default (the values registration accepts)."""
+    return {"grant_types": GRANT_TYPES, "auth_methods": ALL_AUTH_METHODS,
+            "acr_levels": list(ACR_LEVELS), "admin_roles": ADMIN_ROLES,
+            "default_scope": DEFAULT_SCOPE}
 
 
 def list_clients(actor: Actor) -> list[Client]:

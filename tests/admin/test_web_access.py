@@ -10,12 +10,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from idp.account import gate
 from idp.admin import accounts
 from idp.extensions import db
 from idp.models import (
     Client,
 )
+from idp.portal import gate
 
 from ..helpers import audit_events
 from ..interaction.second_factor_journey import code_page, latest_code, password_step, type_code

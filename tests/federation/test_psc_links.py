@@ -10,9 +10,9 @@ from idp.accounts.federated_identities import PSC, link_identity
 from idp.extensions import db
 from idp.models import FederatedIdentity, User
 
-from ..account.account_journey import follow, post, sign_in_to_account
 from ..helpers import audit_events
 from ..interaction.second_factor_journey import ALICE, finish, id_token_of, shown
+from ..portal.account_journey import follow, post, sign_in_to_account
 from .conftest import CALLBACK, NATIONAL_ID, back_from_upstream, psc_sign_in
 from .psc_upstream import sign_in_upstream
 

@@ -1,54 +1,30 @@
-"""Who calls the admin API: the Bearer access token of the request, as an ``Actor``.
+"""Who calls the admin API: the Bearer access token of the request, as an ``Actor``
+(``admin.bearer`` says which), and the RFC 6750 / RFC 9470 answers when there is none.
 
-The token must be a live access token of scope ``admin``. A person's token (code flow) acts
-with the person's role, and only if the person signed in with two factors (acr ``mfa``, as the
-web area asks): a password-only token gets RFC 9470's ``insufficient_user_authentication``
-challenge. A service client's own token (client_credentials) acts with the client's admin
-role. A valid token that carries no admin right is refused with 403, as a role that does not
-allow an action is.
+A valid token that carries no admin right is refused with 403, as a role that does not allow
+an action is.
 """
 
 from __future__ import annotations
 
-from authlib.integrations.flask_oauth2 import ResourceProtector
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749.errors import ForbiddenError
 from authlib.oauth2.rfc6750 import InvalidTokenError
 from flask import g, request
 
-from ...models import Token
-from ...oidc import tokens
-from ...oidc.clients import ADMIN_ACR, ADMIN_SCOPE
-from ...oidc.endpoints import AccessTokenValidator, InsufficientScope
-from ...oidc.policy import acr_at_least
-from ..actors import Actor, actor_for_client, actor_for_user
+from ..actors import Actor
+from ..bearer import (
+    ADMIN_ACR,
+    ADMIN_SCOPE,
+    InsufficientScope,
+    StepUpRequired,
+    bearer_token,
+    token_actor,
+)
 from . import bp
 from .problems import Problem
 
 PUBLIC_ENDPOINTS = {"admin_api.openapi"}
-
-
-class AdminTokenValidator(AccessTokenValidator):
-    """Live access tokens of active people, and service clients' own tokens."""
-
-    def authenticate_token(self, token_string: str) -> Token | None:
-        token = tokens.find_token(token_string, "access_token")
-        if token is None or token.presented_as != "access_token":
-            return None
-        if token.user is not None and not token.user.is_active:
-            return None
-        return token
-
-
-_protector = ResourceProtector()
-_protector.register_token_validator(AdminTokenValidator())
-
-
-def token_actor(token: Token) -> Actor | None:
-    """The actor a token speaks for, or None when it gives no admin right."""
-    if token.user is not None:
-        return actor_for_user(token.user)
-    return actor_for_client(token.client)
 
 
 def current_actor() -> Actor:
@@ -62,11 +38,11 @@ def authenticate():
     if request.endpoint in PUBLIC_ENDPOINTS:
         return
     try:
-        token = _protector.acquire_token([ADMIN_SCOPE])
+        token = bearer_token()
     except OAuth2Error as error:
         raise _token_problem(error) from None
-    if token.user is not None and not acr_at_least(token.acr, ADMIN_ACR):
-        raise _step_up_problem()
+    except StepUpRequired:
+        raise _step_up_problem() from None
     actor = token_actor(token)
     if actor is None:
         raise Problem(403, "Ce jeton ne donne aucun droit d'administration (rôle admin, "

@@ -8,8 +8,8 @@ from typing import Any
 
 from flask import current_app
 
-from ...oidc.clients import ADMIN_SCOPE
 from .. import notification_csv
+from ..bearer import ADMIN_SCOPE
 from . import bp, clients, mailboxes, notification_emails, records, users
 from .schema import Field, Param, body_schema
 

@@ -16,10 +16,10 @@ from flask import current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
-from ...account import gate
 from ...errors import Conflict, Forbidden, IdpError, NotFound, ValidationError
 from ...extensions import db
 from ...models import Role
+from ...portal import gate
 from ..actors import ADMIN_ONLY, CAN, READ, WRITE, Actor, actor_for_user
 from . import bp
 

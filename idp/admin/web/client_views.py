@@ -10,9 +10,6 @@ from flask_babel import gettext
 
 from ...errors import Conflict, IdpError, ValidationError
 from ...extensions import db
-from ...oidc.clients import ADMIN_ROLES, DEFAULT_SCOPE, GRANT_TYPES
-from ...oidc.grants import ALL_AUTH_METHODS
-from ...oidc.policy import ACR_LEVELS
 from .. import clients
 from ..actors import ADMIN_ONLY, Actor
 from . import bp
@@ -42,9 +39,7 @@ def _editable_fields() -> dict:
 
 
 def _choices(actor: Actor) -> dict:
-    return {"grant_types": GRANT_TYPES, "auth_methods": ALL_AUTH_METHODS,
-            "acr_levels": list(ACR_LEVELS), "admin_roles": ADMIN_ROLES,
-            "organisations": organisations_for(actor), "default_scope": DEFAULT_SCOPE}
+    return {**clients.registration_choices(), "organisations": organisations_for(actor)}
 
 
 @bp.get("/applications")

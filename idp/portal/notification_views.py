@@ -13,7 +13,7 @@ from flask_babel import gettext
 
 from ..accounts import notification_email
 from ..errors import IdpError
-from .views import _page, bp, mfa_required
+from .pages import bp, mfa_required, page
 
 
 @bp.post("/notification-email")
@@ -39,7 +39,7 @@ def notification_email_link(token: str):
         change, user = notification_email.change_for_link(token)
     except notification_email.LinkInvalid as invalid:
         return _link_invalid(invalid)
-    return _page("account/notification_email_confirm.html", token=token,
+    return page("account/notification_email_confirm.html", token=token,
                  new_address=change.new_address, account=user.email)
 
 
@@ -50,10 +50,10 @@ def confirm_notification_email(token: str):
         user = notification_email.confirm_change(token)
     except notification_email.LinkInvalid as invalid:
         return _link_invalid(invalid)
-    return _page("account/notification_email_done.html", new_address=user.notification_email,
+    return page("account/notification_email_done.html", new_address=user.notification_email,
                  account=user.email)
 
 
 def _link_invalid(invalid: notification_email.LinkInvalid):
-    return _page("error.html", title=gettext("Lien expiré ou déjà utilisé"),
+    return page("error.html", title=gettext("Lien expiré ou déjà utilisé"),
                  message=invalid.message), 400

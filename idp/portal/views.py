@@ -5,9 +5,7 @@ carried out by a service of ``idp.factors`` or ``idp.accounts``."""
 
 from __future__ import annotations
 
-from functools import wraps
-
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext
 
 from ..accounts.federated_identities import PSC, identity_of, unlink_identity
@@ -17,26 +15,7 @@ from ..extensions import db
 from ..factors import recovery, totp
 from ..sessions.sso import current_session, signed_in_here_with_two_factors
 from . import gate
-
-bp = Blueprint("account", __name__, url_prefix="/account")
-
-
-def mfa_required(view):
-    """Run ``view`` with the signed-in person, or send the browser through the sign-in."""
-    @wraps(view)
-    def wrapper(**kwargs):
-        user = gate.signed_in_user()
-        if user is None:
-            return gate.send_to_sign_in()
-        return view(user, **kwargs)
-    return wrapper
-
-
-def _page(template: str, **context):
-    response = current_app.make_response(render_template(
-        template, support=current_app.config["SUPPORT_CONTACT"], **context))
-    response.headers["Cache-Control"] = "no-store"  # secrets and personal data: never cached
-    return response
+from .pages import bp, mfa_required, page
 
 
 @bp.get("")
@@ -45,7 +24,7 @@ def overview(user):
     credential = totp.credential_of(user)
     sso = current_session()
     pending = pending_change(user)
-    return _page(
+    return page(
         "account/overview.html",
         user=user,
         psc_enabled=bool(current_app.config["PSC_CLIENT_ID"]),
@@ -64,12 +43,12 @@ def overview(user):
 @bp.get("/callback")
 def callback():
     if not gate.callback_state_ok():
-        return gate.forget_state(_page(
+        return gate.forget_state(page(
             "error.html", title=gettext("Lien expiré"),
             message=gettext("Ce lien de connexion n'est plus valable. Ouvrez à nouveau votre "
                             "espace personnel."))), 400
     if request.args.get("error"):
-        return gate.forget_state(_page(
+        return gate.forget_state(page(
             "error.html", title=gettext("Connexion annulée"),
             message=gettext("Vous n'êtes pas connecté : votre espace personnel reste fermé."))), 403
     # Back to the page asked for (the administration's), or to the account page.
@@ -95,7 +74,7 @@ def _enrolment_page(user, error=None):
     credential = totp.credential_of(user)
     if credential is None or credential.confirmed_at:
         return redirect(url_for("account.overview"))
-    return _page(
+    return page(
         "account/authenticator.html",
         qr_svg=totp.enrolment_qr_svg(credential, user),
         secret=totp.enrolment_secret(credential),
@@ -127,7 +106,7 @@ def remove_authenticator(user):
 @bp.post("/recovery-codes")
 @mfa_required
 def recovery_codes(user):
-    return _page("account/recovery_codes.html", codes=recovery.generate(user))
+    return page("account/recovery_codes.html", codes=recovery.generate(user))
 
 
 @bp.post("/pro-sante-connect/unlink")
@@ -137,6 +116,3 @@ def unlink_psc(user):
         flash(gettext("Le lien avec Pro Santé Connect est supprimé."))
     db.session.commit()
     return redirect(url_for("account.overview"))
-
-
-from . import notification_views  # noqa: E402, F401 - its routes are on bp
