@@ -19,6 +19,7 @@ from .extensions import babel, csrf, db, limiter, mail, migrate
 from .i18n import DEFAULT as DEFAULT_LOCALE
 from .i18n import select_locale, template_context
 from .settings import PROJECT_ROOT, is_development, load_settings
+from .unit_of_work import Provider
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 
@@ -26,7 +27,7 @@ PACKAGE_ROOT = Path(__file__).resolve().parent
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the provider: settings, then extensions, then blueprints, then the CLI."""
     settings = load_settings(config)
-    app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
+    app = Provider(__name__, instance_path=str(PROJECT_ROOT / "instance"))
     app.config.update(settings)
     app.config.update(
         SQLALCHEMY_DATABASE_URI=_database_url(settings["DATABASE_URL"]),

@@ -9,7 +9,7 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from .common import domain_errors
+from .common import one_unit_of_work
 
 
 @click.group("orgs", help="Organisations (structures).")
@@ -21,7 +21,7 @@ def orgs() -> None:
 @click.argument("code")
 @click.option("--name", required=True, help="Name of the organisation.")
 @with_appcontext
-@domain_errors
+@one_unit_of_work
 def orgs_create(code: str, name: str) -> None:
     """Create organisation CODE (e.g. a FINESS number)."""
     from ..accounts.organisations import create_organisation
@@ -45,7 +45,7 @@ def users() -> None:
               default="user")
 @click.option("--password-stdin", is_flag=True, help="Read the initial password from stdin.")
 @with_appcontext
-@domain_errors
+@one_unit_of_work
 def users_create(email, name, notification_email, phone, org_code, role, password_stdin) -> None:
     """Create the account whose MSSanté address (login) is EMAIL."""
     from ..accounts.users import create_user
@@ -68,7 +68,7 @@ def users_create(email, name, notification_email, phone, org_code, role, passwor
 @click.argument("email")
 @click.argument("address")
 @with_appcontext
-@domain_errors
+@one_unit_of_work
 def users_set_notification_email(email: str, address: str) -> None:
     """Ask for ADDRESS to receive EMAIL's codes and links: a confirmation link is sent to
     ADDRESS, the current address is told, and nothing changes until the link is followed."""
@@ -85,7 +85,7 @@ def users_set_notification_email(email: str, address: str) -> None:
 @click.argument("email")
 @click.argument("national_id")
 @with_appcontext
-@domain_errors
+@one_unit_of_work
 def users_link_psc(email: str, national_id: str) -> None:
     """Let EMAIL sign in with Pro Santé Connect as NATIONAL_ID (SubjectNameID, e.g. 8 + RPPS)."""
     from ..admin.accounts import set_psc_identity
@@ -98,7 +98,7 @@ def users_link_psc(email: str, national_id: str) -> None:
 @users.command("unlink-psc")
 @click.argument("email")
 @with_appcontext
-@domain_errors
+@one_unit_of_work
 def users_unlink_psc(email: str) -> None:
     """Remove EMAIL's link to Pro Santé Connect."""
     from ..admin.accounts import set_psc_identity
@@ -113,7 +113,7 @@ def users_unlink_psc(email: str) -> None:
 @click.option("--org", "org_code", help="Organisation code.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per account.")
 @with_appcontext
-@domain_errors
+@one_unit_of_work
 def users_list(search: str, org_code: str | None, as_json: bool) -> None:
     """List accounts (50 at most; narrow with --search or --org)."""
     from ..admin.accounts import describe, list_accounts
@@ -127,7 +127,7 @@ def users_list(search: str, org_code: str | None, as_json: bool) -> None:
 @users.command("show")
 @click.argument("email")
 @with_appcontext
-@domain_errors
+@one_unit_of_work
 def users_show(email: str) -> None:
     """Show one account as JSON (never a secret)."""
     from ..admin.accounts import account, describe
@@ -143,7 +143,7 @@ def users_show(email: str) -> None:
 @click.option("--org", "org_code", help='Organisation code; "" removes it.')
 @click.option("--role", type=click.Choice(["user", "referent", "support", "admin"]))
 @with_appcontext
-@domain_errors
+@one_unit_of_work
 def users_update(email, name, phone, org_code, role) -> None:
     """Change EMAIL's name, mobile number, organisation or role."""
     from ..admin.accounts import update_account
@@ -159,7 +159,7 @@ def _account_action(command: str, action: str, summary: str, done: str, **fixed)
     @users.command(command, help=summary)
     @click.argument("email")
     @with_appcontext
-    @domain_errors
+    @one_unit_of_work
     def run(email: str) -> None:
         from ..admin import accounts
         from ..admin.actors import operator
@@ -190,7 +190,7 @@ _account_action("end-sessions", "end_sessions", "End every session of EMAIL.",
 @click.argument("file", type=click.File("rb"))
 @click.option("--apply", is_flag=True, help="Write the changes (without it: a dry run).")
 @with_appcontext
-@domain_errors
+@one_unit_of_work
 def users_import_notification_emails(file, apply: bool) -> None:
     """Check the CSV FILE (adresse_mssante;email_notification;nom;telephone;structure) line by
     line; with --apply and no rejected line, create the new accounts and send the links that
@@ -211,7 +211,7 @@ def users_import_notification_emails(file, apply: bool) -> None:
 @users.command("export-notification-emails")
 @click.option("--org", "org_code", help="Organisation code.")
 @with_appcontext
-@domain_errors
+@one_unit_of_work
 def users_export_notification_emails(org_code: str | None) -> None:
     """Print the accounts as CSV, in the format import-notification-emails reads."""
     from ..admin.actors import operator

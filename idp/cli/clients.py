@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from .common import domain_errors
+from .common import one_unit_of_work
 
 
 @click.group("clients", help="Applications relying on the provider.")
@@ -43,7 +43,7 @@ CLIENT_ID_ARGUMENT = {"ignore_unknown_options": True}
 @click.option("--org", "org_code", help="Organisation of a referent service client.")
 @click.option("--json", "as_json", is_flag=True, help="Print the credentials as JSON.")
 @with_appcontext
-@domain_errors
+@one_unit_of_work
 def clients_create(name, redirect_uris, post_logout_uris, grant_type, auth_method, acr, scope,
                    first_party, resource_server, backchannel_logout_uri, jwks_file, id_token_alg,
                    admin_role, org_code, as_json) -> None:
@@ -83,7 +83,7 @@ def _print_credentials(client_id: str, client_secret: str | None, as_json: bool)
 @clients.command("list")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per client.")
 @with_appcontext
-@domain_errors
+@one_unit_of_work
 def clients_list(as_json: bool) -> None:
     """List every client, disabled ones included."""
     from ..admin.actors import operator
@@ -101,7 +101,7 @@ def clients_list(as_json: bool) -> None:
 @click.argument("client_id")
 @click.option("--json", "as_json", is_flag=True, help="Print the client as JSON.")
 @with_appcontext
-@domain_errors
+@one_unit_of_work
 def clients_show(client_id: str, as_json: bool) -> None:
     """Show CLIENT_ID's settings (never its secret)."""
     from ..admin.actors import operator
@@ -129,7 +129,7 @@ def clients_show(client_id: str, as_json: bool) -> None:
 @click.option("--admin-role", type=click.Choice(["admin", "referent", "support"]))
 @click.option("--org", "org_code", help='Organisation of a referent service client; "" removes it.')
 @with_appcontext
-@domain_errors
+@one_unit_of_work
 def clients_update(client_id, name, redirect_uris, post_logout_uris, acr, first_party,
                    resource_server, backchannel_logout_uri, admin_role, org_code) -> None:
     """Change some of CLIENT_ID's settings; the others stay as they are."""
@@ -157,7 +157,7 @@ def clients_update(client_id, name, redirect_uris, post_logout_uris, acr, first_
 @click.argument("client_id")
 @click.option("--json", "as_json", is_flag=True, help="Print the credentials as JSON.")
 @with_appcontext
-@domain_errors
+@one_unit_of_work
 def clients_rotate_secret(client_id: str, as_json: bool) -> None:
     """Give CLIENT_ID a new secret (shown only now); the old one keeps working for
     CLIENT_SECRET_GRACE_SECONDS."""
@@ -174,7 +174,7 @@ def clients_rotate_secret(client_id: str, as_json: bool) -> None:
 @clients.command("disable", context_settings=CLIENT_ID_ARGUMENT)
 @click.argument("client_id")
 @with_appcontext
-@domain_errors
+@one_unit_of_work
 def clients_disable(client_id: str) -> None:
     """Refuse CLIENT_ID from now on and revoke its tokens."""
     from ..admin.actors import operator
@@ -188,7 +188,7 @@ def clients_disable(client_id: str) -> None:
 @clients.command("enable", context_settings=CLIENT_ID_ARGUMENT)
 @click.argument("client_id")
 @with_appcontext
-@domain_errors
+@one_unit_of_work
 def clients_enable(client_id: str) -> None:
     """Accept CLIENT_ID again."""
     from ..admin.actors import operator

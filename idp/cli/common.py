@@ -1,4 +1,4 @@
-"""What every ``idp`` command shares: domain errors shown as one French line."""
+"""What every ``idp`` command shares: one unit of work, and domain errors as one French line."""
 
 from __future__ import annotations
 
@@ -7,16 +7,25 @@ import functools
 import click
 
 from ..errors import IdpError
+from ..extensions import db
 
 
-def domain_errors(command):
-    """Show a domain error as a one-line message and exit 1, never as a traceback."""
+def one_unit_of_work(command):
+    """Run ``command`` as one unit of work: commit what it changed when it ends, roll it all
+    back when it fails; a domain error is shown as a one-line message (exit 1), never as a
+    traceback."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
-            return command(*args, **kwargs)
+            result = command(*args, **kwargs)
+            db.session.commit()
+            return result
         except IdpError as error:
+            db.session.rollback()
             raise click.ClickException(error.message) from None
+        except BaseException:
+            db.session.rollback()
+            raise
 
     return wrapper

@@ -7,7 +7,7 @@ import json
 import click
 from flask.cli import with_appcontext
 
-from .common import domain_errors
+from .common import one_unit_of_work
 
 
 @click.group("mailboxes", help="Organisational and applicative mailboxes, and who may open them.")
@@ -19,7 +19,7 @@ def mailboxes() -> None:
 @click.option("--org", "org_code", help="Organisation code.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per mailbox.")
 @with_appcontext
-@domain_errors
+@one_unit_of_work
 def mailboxes_list(org_code: str | None, as_json: bool) -> None:
     """List the mailboxes other than personal ones."""
     from ..admin.actors import operator
@@ -36,7 +36,7 @@ def mailboxes_list(org_code: str | None, as_json: bool) -> None:
 @mailboxes.command("show")
 @click.argument("address")
 @with_appcontext
-@domain_errors
+@one_unit_of_work
 def mailboxes_show(address: str) -> None:
     """Show one mailbox (personal ones too) and who may open it, as JSON."""
     from ..admin.actors import operator
@@ -54,7 +54,7 @@ def mailboxes_show(address: str) -> None:
 @click.option("--org", "org_code", help="Organisation the mailbox belongs to.")
 @click.option("--sensitive", is_flag=True, help="Opening it asks for a fresh second factor.")
 @with_appcontext
-@domain_errors
+@one_unit_of_work
 def mailboxes_create(address: str, type_: str, name: str, org_code: str | None,
                      sensitive: bool) -> None:
     """Create the mailbox ADDRESS; nobody may open it until granted."""
@@ -71,7 +71,7 @@ def mailboxes_create(address: str, type_: str, name: str, org_code: str | None,
 @click.option("--sensitive/--not-sensitive", default=None,
               help="Whether opening it asks for a fresh second factor.")
 @with_appcontext
-@domain_errors
+@one_unit_of_work
 def mailboxes_update(address: str, name: str | None, sensitive: bool | None) -> None:
     """Rename ADDRESS or change whether it is sensitive."""
     from ..admin.actors import operator
@@ -86,7 +86,7 @@ def mailboxes_update(address: str, name: str | None, sensitive: bool | None) -> 
 @click.argument("address")
 @click.argument("person")
 @with_appcontext
-@domain_errors
+@one_unit_of_work
 def mailboxes_grant(address: str, person: str) -> None:
     """Let PERSON (an MSSanté address) open the mailbox ADDRESS."""
     from ..admin.actors import operator
@@ -102,7 +102,7 @@ def mailboxes_grant(address: str, person: str) -> None:
 @click.argument("address")
 @click.argument("person")
 @with_appcontext
-@domain_errors
+@one_unit_of_work
 def mailboxes_revoke(address: str, person: str) -> None:
     """Stop PERSON opening the mailbox ADDRESS."""
     from ..admin.actors import operator
@@ -117,7 +117,7 @@ def mailboxes_revoke(address: str, person: str) -> None:
 @mailboxes.command("delete")
 @click.argument("address")
 @with_appcontext
-@domain_errors
+@one_unit_of_work
 def mailboxes_delete(address: str) -> None:
     """Delete the organisational or applicative mailbox ADDRESS."""
     from ..admin.actors import operator

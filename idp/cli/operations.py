@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from flask.cli import ScriptInfo, with_appcontext
 
-from .common import domain_errors
+from .common import one_unit_of_work
 
 
 def _records_command(name: str, summary: str, with_event: bool):
@@ -23,7 +23,7 @@ def _records_command(name: str, summary: str, with_event: bool):
     @click.option("--page", type=click.IntRange(min=1), default=1, show_default=True)
     @click.option("--event", hidden=not with_event, help="Event name or prefix (login.).")
     @with_appcontext
-    @domain_errors
+    @one_unit_of_work
     def run(person, org_code, since, until, page, event) -> None:
         from ..admin import records
         from ..admin.actors import operator
@@ -55,6 +55,7 @@ def keys() -> None:
 
 @keys.command("rotate")
 @with_appcontext
+@one_unit_of_work
 def keys_rotate() -> None:
     """Start signing with the published next key and publish a new next key."""
     from ..oidc.keys import rotate_keys
@@ -65,7 +66,7 @@ def keys_rotate() -> None:
 
 @click.command("demo")
 @with_appcontext
-@domain_errors
+@one_unit_of_work
 def demo() -> None:
     """Seed demo organisations, accounts and mailboxes (idempotent)."""
     from ..demo import seed_demo
