@@ -55,7 +55,6 @@ def seed_demo() -> list[str]:
         create_mailbox(address, "ORG", label, organisation, sensitive=True)
         for email, *_ in DEMO_USERS:
             grant_access(find_user(email), address)
-        db.session.commit()
     lines.append(f"BAL organisationnelle : {address} (ouverte par les deux comptes ; sensible : "
                  "second facteur de moins de 5 minutes)")
     lines.append(register_demo_webmail(
@@ -86,7 +85,6 @@ def register_demo_webmail(base_url: str, env_file: Path) -> str:
         secret = new_secret()
         client.secret_hash = digest(secret)
         audit.record("client.secret_replaced", client_id=client.client_id, reason="demo")
-        db.session.commit()
     else:
         return f"Webmail de démonstration : {base_url} (client {client.client_id})"
     env_file.parent.mkdir(parents=True, exist_ok=True)

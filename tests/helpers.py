@@ -59,6 +59,21 @@ def counted_statements(app):
         event.remove(engine, "before_cursor_execute", before_cursor_execute)
 
 
+def as_an_edge(app, function, *args, **kwargs):
+    """Call a service as a view or a command does: in an app context of its own, its work
+    committed when it returns and rolled back when it raises."""
+    with app.app_context():
+        try:
+            result = function(*args, **kwargs)
+            db.session.commit()
+            return result
+        except BaseException:
+            db.session.rollback()
+            raise
+        finally:
+            db.session.remove()
+
+
 def csrf_token(html: str) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert match, "no CSRF token in page"
@@ -81,6 +96,7 @@ class Actors:
                 **kwargs,
             )
             email = user.email
+            db.session.commit()  # the test is the edge: it commits the service's work
             db.session.remove()
             return email
 
@@ -93,6 +109,7 @@ class Actors:
             registered = register_client(kwargs.pop("name", "Webmail"), **kwargs)
             rp = RP(registered.client.client_id, registered.client_secret,
                     (registered.client.redirect_uris or [None])[0])
+            db.session.commit()
             db.session.remove()
             return rp
 

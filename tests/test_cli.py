@@ -37,6 +37,7 @@ def row_counts(app) -> dict[str, int]:
             model.__tablename__: db.session.scalar(db.select(db.func.count()).select_from(model))
             for model in (Organisation, User, Mailbox, MailboxAccess, Client, AuditEvent)
         }
+        db.session.commit()
         db.session.remove()
     return counts
 
@@ -91,6 +92,7 @@ def test_orgs_create_creates_an_organisation(app, runner):
     with app.app_context():
         org = db.session.scalar(db.select(Organisation).where(Organisation.code == "750000001"))
         assert org.name == "CHU Test"
+        db.session.commit()
         db.session.remove()
 
 
@@ -143,6 +145,7 @@ def test_users_set_notification_email_sends_a_confirmation_link_and_changes_noth
         [event] = db.session.scalars(db.select(AuditEvent).where(
             AuditEvent.event == "notification_email.change_requested")).all()
         assert event.detail["requested_by"] == "cli"
+        db.session.commit()
         db.session.remove()
 
 
@@ -220,6 +223,7 @@ def test_demo_seeds_the_demo_set_and_can_run_twice(app, runner):
     assert counts["users"] == 2 and counts["organisations"] == 1
     with app.app_context():
         boxes = sorted(db.session.execute(db.select(Mailbox.type, Mailbox.sensitive)).all())
+        db.session.commit()
         db.session.remove()
     assert boxes == [("ORG", True), ("PER", False), ("PER", False)]
 
@@ -231,6 +235,7 @@ def test_demo_accounts_can_sign_in_with_the_printed_password(app, runner):
     with app.app_context():
         for email, *_ in DEMO_USERS:
             assert check_password(email, DEMO_PASSWORD) is not None
+        db.session.commit()
         db.session.remove()
 
 

@@ -55,7 +55,7 @@ class ConfirmationNotSent(IdpError):
 def request_change(user: User, new_address: str, requested_by: str) -> NotificationEmailChange:
     """Ask for ``new_address`` to become ``user``'s notification e-mail: supersede pending
     requests, send the confirmation link to the new address and a notice to the current one,
-    audit, commit. Raises ValidationError for an address that cannot be used (nothing changes),
+    audit. Raises ValidationError for an address that cannot be used (nothing changes),
     ConfirmationNotSent when the link could not be sent (the request is withdrawn)."""
     address = validation.email_address(new_address, "adresse de notification")
     if address == user.email:
@@ -79,7 +79,7 @@ def request_change(user: User, new_address: str, requested_by: str) -> Notificat
         change.expires_at = utcnow()
         audit.record("notification_email.change_withdrawn", user_id=user.id,
                      reason="link_not_sent")
-        db.session.commit()
+        db.session.commit()  # the withdrawn request stays so, though the caller's request fails
         raise ConfirmationNotSent(address)
     deliver(user, "email", _requested_notice(user, change))
     return change
@@ -111,7 +111,6 @@ def confirm_change(token: str) -> User:
     user.notification_email = change.new_address
     audit.record("notification_email.changed", user_id=user.id,
                  requested_by=change.requested_by, previous=previous, new=change.new_address)
-    db.session.commit()
     deliver(user, "email", replace(_changed_notice(user), to=previous))
     return user
 
@@ -190,7 +189,7 @@ def _consume(change: NotificationEmailChange) -> bool:
 
 def _audit_failure(user_id: int | None, reason: str) -> None:
     audit.record("notification_email.confirm_failed", user_id=user_id, reason=reason)
-    db.session.commit()
+    db.session.commit()  # the refused link stays in the audit trail; its request is refused
 
 
 def _link_message(user: User, change: NotificationEmailChange, token: str) -> Message:

@@ -21,7 +21,6 @@ def create_organisation(code: str, name: str) -> Organisation:
     db.session.add(organisation)
     db.session.flush()
     audit.record("organisation.created", code=code, name=name)
-    db.session.commit()
     return organisation
 
 

@@ -61,7 +61,6 @@ def request_reset(identifier: str) -> None:
         digest(token)  # the same work as for a real account
         audit.record("password.reset_request_ignored", user_id=user.id if user else None,
                      reason=reason)
-        db.session.commit()
         return
     send_link(user, RESET, token)
 
@@ -118,7 +117,6 @@ def reset_password(token: str, password: str, confirmation: str) -> User:
     lockout.clear_person(user.id, user.email, (lockout.PASSWORD,))
     ended = end_all_sessions(user.id, "password_reset")
     audit.record("password.reset_done", user_id=user.id, sessions_ended=ended)
-    db.session.commit()
     deliver(user, "email", _changed_message(user))
     return user
 
@@ -151,7 +149,7 @@ def _consume(link: PasswordResetToken) -> bool:
 
 def _audit_failure(user_id: int | None, reason: str) -> None:
     audit.record("password.reset_failed", user_id=user_id, reason=reason)
-    db.session.commit()
+    db.session.commit()  # the refused link stays in the audit trail; its request is refused
 
 
 def _link_message(user: User, token: str, purpose: str, seconds: int) -> Message:

@@ -54,7 +54,6 @@ def create_user(
     create_mailbox(email, MailboxType.PER.value, user.name, organisation)
     grant_access(user, email)
     audit.record("user.created", user_id=user.id, email=email, role=role)
-    db.session.commit()
     return user
 
 
@@ -92,7 +91,6 @@ def check_password(email: str, password: str, device: str | None = None) -> User
     if until is not None:
         audit.record("login.password_failed", user_id=user.id if user else None,
                      reason="blocked", known_device=device is not None)
-        db.session.commit()
         raise lockout.SignInDelayed(until)
     ok = verify_password(user.password_hash if user else None, password or "")
     if not ok or user is None or not user.is_active:
@@ -101,13 +99,11 @@ def check_password(email: str, password: str, device: str | None = None) -> User
                      known_device=device is not None)
         if not ok:
             lockout.record_failure(allowance)
-        db.session.commit()
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     lockout.reset(allowance)
     audit.record("login.password_ok", user_id=user.id)
-    db.session.commit()
     return user
 
 

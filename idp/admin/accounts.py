@@ -118,7 +118,6 @@ def create_account(actor: Actor, address: str, name: str, notification_email: st
                        organisation_code=home.code if home else None, role=role)
     audit.record("admin.account_created", user_id=user.id, by=actor.name)
     password_reset.send_link(user, password_reset.SETUP)
-    db.session.commit()
     return user
 
 
@@ -149,7 +148,6 @@ def update_account(actor: Actor, address: str, *, name: str | None = None,
         changed.append("role")
     if changed:
         audit.record("admin.account_updated", user_id=user.id, by=actor.name, fields=changed)
-    db.session.commit()
     return user
 
 
@@ -162,7 +160,6 @@ def set_enabled(actor: Actor, address: str, enabled: bool) -> User:
     ended = 0 if enabled else end_all_sessions(user.id, "disabled")
     audit.record("admin.account_enabled" if enabled else "admin.account_disabled",
                  user_id=user.id, by=actor.name, sessions_ended=ended)
-    db.session.commit()
     return user
 
 
@@ -171,7 +168,6 @@ def unlock(actor: Actor, address: str) -> User:
     user = user_for(actor, address, WRITE)
     lockout.clear_person(user.id, user.email)
     audit.record("admin.account_unlocked", user_id=user.id, by=actor.name)
-    db.session.commit()
     return user
 
 
@@ -183,7 +179,6 @@ def send_password_reset(actor: Actor, address: str) -> User:
         raise ValidationError("Ce compte est désactivé : réactivez-le d'abord.")
     audit.record("admin.password_reset_sent", user_id=user.id, by=actor.name)
     password_reset.send_link(user, password_reset.RESET)
-    db.session.commit()
     return user
 
 
@@ -195,7 +190,6 @@ def reset_factors(actor: Actor, address: str) -> User:
     revoked = recovery.revoke_all(user)
     audit.record("admin.factors_reset", user_id=user.id, by=actor.name,
                  authenticator_removed=removed, recovery_codes_revoked=revoked)
-    db.session.commit()
     return user
 
 
@@ -204,7 +198,6 @@ def end_sessions(actor: Actor, address: str) -> int:
     user = user_for(actor, address, WRITE)
     ended = end_all_sessions(user.id, "admin")
     audit.record("admin.sessions_ended", user_id=user.id, by=actor.name, count=ended)
-    db.session.commit()
     return ended
 
 
@@ -215,5 +208,4 @@ def set_psc_identity(actor: Actor, address: str, national_id: str | None) -> Use
         link_identity(user, PSC, national_id, linked_by=actor.name)
     else:
         unlink_identity(user, PSC, unlinked_by=actor.name)
-    db.session.commit()
     return user

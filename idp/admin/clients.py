@@ -111,7 +111,6 @@ def update_client(actor: Actor, client_id: str, **changes: Any) -> Client:
     if changed:
         audit.record("client.updated", client_id=client.client_id, fields=changed,
                      by=actor.name)
-        db.session.commit()
     return client
 
 
@@ -130,7 +129,6 @@ def rotate_secret(actor: Actor, client_id: str) -> str:
     client.secret_hash = digest(secret)
     audit.record("client.secret_rotated", client_id=client.client_id, grace_seconds=grace,
                  by=actor.name)
-    db.session.commit()
     return secret
 
 
@@ -148,7 +146,6 @@ def disable_client(actor: Actor, client_id: str) -> Client:
         ).rowcount
         audit.record("client.disabled", client_id=client.client_id, revoked_tokens=revoked,
                      by=actor.name)
-        db.session.commit()
     return client
 
 
@@ -159,7 +156,6 @@ def enable_client(actor: Actor, client_id: str) -> Client:
     if client.disabled:
         client.disabled = False
         audit.record("client.enabled", client_id=client.client_id, by=actor.name)
-        db.session.commit()
     return client
 
 

@@ -77,7 +77,6 @@ def create_mailbox(actor: Actor, address: str, type_: str, name: str,
                                        sensitive=bool(sensitive))
     audit.record("admin.mailbox_created", address=created.address, type=type_,
                  organisation=home.code, sensitive=created.sensitive, by=actor.name)
-    db.session.commit()
     return created
 
 
@@ -96,7 +95,6 @@ def update_mailbox(actor: Actor, address: str, *, name: str | None = None,
     if changed:
         audit.record("admin.mailbox_updated", address=found.address, fields=changed,
                      sensitive=found.sensitive, by=actor.name)
-    db.session.commit()
     return found
 
 
@@ -109,7 +107,6 @@ def grant(actor: Actor, address: str, person: str) -> bool:
     if granted:
         audit.record("admin.mailbox_access_granted", user_id=user.id, address=found.address,
                      by=actor.name)
-    db.session.commit()
     return granted
 
 
@@ -123,7 +120,6 @@ def revoke(actor: Actor, address: str, person: str) -> bool:
     if revoked:
         audit.record("admin.mailbox_access_revoked", user_id=user.id, address=found.address,
                      by=actor.name)
-    db.session.commit()
     return revoked
 
 
@@ -138,7 +134,6 @@ def delete_mailbox(actor: Actor, address: str) -> None:
     removed = mailboxes.delete_mailbox(found)
     audit.record("admin.mailbox_deleted", address=found.address, type=found.type,
                  accesses_removed=removed, by=actor.name)
-    db.session.commit()
 
 
 def _visible_to(actor: Actor) -> Select:

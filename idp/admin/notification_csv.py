@@ -127,7 +127,6 @@ def import_csv(actor: Actor, text: str, apply: bool) -> Report:
     report.applied = True
     audit.record("admin.notification_emails_imported", by=actor.name,
                  **{outcome: report.count(outcome) for outcome in LABELS})
-    db.session.commit()
     return report
 
 

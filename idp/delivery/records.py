@@ -21,12 +21,15 @@ from .sms import TwilioChannel
 
 def deliver(user: User, channel: str, message: Message, challenge_id: int | None = None
             ) -> Delivery:
-    """Send ``message`` to ``user`` by "email" or "sms", record the outcome, audit it and commit.
+    """Send ``message`` to ``user`` by "email" or "sms", record the outcome, audit it.
 
-    The commit includes whatever the caller added to the session before (e.g. the challenge the
-    code belongs to), so the record survives whatever the caller does next. Never raises for a
+    One of the early commits of the unit of work (``unit_of_work``), on purpose: what the caller
+    prepared (the code, the link) is committed before the message leaves, so that nothing stays
+    locked while it travels and a message never names what was not saved; the record is
+    committed after, so that it survives whatever the caller does next. Never raises for a
     delivery failure: the returned record says "failed" and why.
     """
+    db.session.commit()  # saved before the message leaves (see above)
     sender = _channel(channel)
     destination = mask(message.to)
     try:
@@ -45,7 +48,7 @@ def deliver(user: User, channel: str, message: Message, challenge_id: int | None
                         destination=destination, status=status, reason=reason,
                         provider_id=provider_id)
     db.session.add(delivery)
-    db.session.commit()
+    db.session.commit()  # the record of the attempt outlives the caller's request
     return delivery
 
 

@@ -106,7 +106,7 @@ def verify(challenge: OtpChallenge | None, code: str) -> Verdict:
     well_formed = code.isascii() and code.isdigit() and len(code) == CODE_DIGITS
     if well_formed and _end(challenge.id, "used", OtpChallenge.expires_at > now,
                             OtpChallenge.code_hash == code_digest(challenge.id, code)):
-        db.session.commit()
+        db.session.commit()  # single use, settled at once: a concurrent try finds it used
         return Verdict(True)
     db.session.execute(
         update(OtpChallenge)
@@ -127,7 +127,7 @@ def verify(challenge: OtpChallenge | None, code: str) -> Verdict:
         if left <= 0:
             _end(challenge.id, "too_many_attempts")
         verdict = Verdict(False, "wrong" if left > 0 else "too_many_attempts", max(left, 0))
-    db.session.commit()
+    db.session.commit()  # the wrong try counts at once, whatever the request does next
     return verdict
 
 
@@ -158,11 +158,9 @@ def _send(user: User, challenge: OtpChallenge, compose) -> None:
     challenge.code_hash = code_digest(challenge.id, code)
     challenge.sent_at = now
     challenge.expires_at = now + timedelta(seconds=current_app.config["OTP_TTL_SECONDS"])
-    db.session.commit()
     record = deliver(user, challenge.channel, compose(user, code), challenge_id=challenge.id)
     if record.status == "failed":
         _end(challenge.id, "delivery_failed")
-        db.session.commit()
         raise ChallengeError(str(FAILED_DELIVERY[challenge.channel]))
 
 
@@ -176,7 +174,6 @@ def _check_hourly_cap(user: User) -> None:
     )
     if sent >= current_app.config["OTP_HOURLY_CAP"]:
         audit.record("otp.hourly_cap_reached", user_id=user.id)
-        db.session.commit()
         raise ChallengeError(gettext(
             "Trop de codes ont été envoyés pour ce compte dans la dernière heure. "
             "Réessayez plus tard ou utilisez Google Authenticator."

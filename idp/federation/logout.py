@@ -42,7 +42,7 @@ def then_end_upstream_session(response):
     except FederationError as error:
         endpoint = None
         audit.record("federation.logout_failed", upstream=upstream.name, reason=error.reason)
-        db.session.commit()
+        db.session.commit()  # an after-request hook: the view's unit of work is already done
     if not endpoint:
         return response
     state = generate_token(32)

@@ -103,7 +103,6 @@ def _off_to(upstream: Upstream, **flight):
         return _failed(upstream, flight, error)
     session[FLIGHT_KEY] = {**remembered, **flight, "upstream": upstream.name}
     audit.record("federation.started", upstream=upstream.name, purpose=flight["purpose"])
-    db.session.commit()
     return redirect(url)
 
 
@@ -114,7 +113,6 @@ def _sign_in(upstream: Upstream, flight: dict, answer: client.UpstreamAnswer):
         audit.record("federation.unknown_identity" if user is None else "federation.disabled",
                      user_id=user.id if user else None, upstream=upstream.name,
                      subject=answer.subject)
-        db.session.commit()
         response = page("federation/unknown_identity.html", pending=pending, client=client_,
                         upstream=upstream, subject=answer.subject, disabled=user is not None)
         return response, 403
@@ -134,11 +132,9 @@ def _link(upstream: Upstream, flight: dict, answer: client.UpstreamAnswer):
         db.session.rollback()
         audit.record("federation.link_refused", user_id=sso.user_id, upstream=upstream.name,
                      subject=answer.subject, reason=error.message)
-        db.session.commit()
         flash(error.message)
         return redirect(url_for("account.overview"))
     remember_upstream_login(sso, upstream.name, answer.id_token)
-    db.session.commit()
     flash(gettext("Votre identité %(label)s est liée à votre compte : vous pouvez désormais "
                   "vous connecter avec %(label)s.", label=upstream.label))
     return redirect(url_for("account.overview"))
@@ -148,7 +144,6 @@ def _failed(upstream: Upstream, flight: dict | None, error: FederationError):
     """Audit the failure, then back to where the person came from, with the reason."""
     audit.record("federation.failed", upstream=upstream.name, reason=error.reason,
                  failure=type(error).__name__)
-    db.session.commit()
     message = error.shown(upstream)
     flight = flight or {}
     if flight.get("purpose") == "link":

@@ -34,7 +34,6 @@ def blocked_message(user: User) -> str | None:
         return None
     note_failed_step()
     audit.record("login.code_blocked", user_id=user.id)
-    db.session.commit()
     return gettext("Trop de codes erronés. Réessayez dans %(minutes)s minute(s).",
                    minutes=-(-seconds // 60))
 
@@ -43,7 +42,6 @@ def code_accepted(user: User, factor: str, **detail) -> None:
     """A right code: the code lockout starts again from zero."""
     lockout.reset(lockout.code_allowance(user.id))
     audit.record("login.code_ok", user_id=user.id, factor=factor, **detail)
-    db.session.commit()
 
 
 def code_refused(user: User, factor: str, reason: str) -> None:
@@ -51,4 +49,3 @@ def code_refused(user: User, factor: str, reason: str) -> None:
     note_failed_step()
     lockout.record_failure(lockout.code_allowance(user.id))
     audit.record("login.code_failed", user_id=user.id, factor=factor, reason=reason)
-    db.session.commit()

@@ -25,7 +25,6 @@ def complete_authentication(pending: AuthorizationRequest, user: User, acr: str,
     sso = start_session(user, acr, list(dict.fromkeys(amr)))
     if upstream is not None:
         remember_upstream_login(sso, *upstream)
-        db.session.commit()
     return back_to_protocol(pending)
 
 

@@ -101,7 +101,6 @@ def consent(uid: str):
         record.scope = " ".join(sorted(granted))
     record.granted_at = utcnow()
     audit.record("consent.granted", user_id=sso.user_id, client_id=client.client_id, scope=scope)
-    db.session.commit()
     return back_to_protocol(pending)
 
 

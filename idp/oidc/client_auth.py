@@ -50,10 +50,10 @@ class PrivateKeyJwt(JWTBearerClientAssertion):
             expires = EPOCH + timedelta(seconds=claims["exp"])
         except OverflowError:
             raise InvalidClientError(description="The assertion's 'exp' is out of range.") from None
-        db.session.add(ClientAssertion(client_id=claims["sub"], jti=jti, expires_at=expires))
-        try:
-            db.session.commit()
+        try:  # a used jti is refused by the unique index; only this insert is undone then
+            with db.session.begin_nested():
+                db.session.add(ClientAssertion(client_id=claims["sub"], jti=jti,
+                                               expires_at=expires))
         except IntegrityError:
-            db.session.rollback()
             return False
         return True

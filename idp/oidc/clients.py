@@ -97,10 +97,10 @@ def register_client(
         **settings,
     )
     db.session.add(client)
+    db.session.flush()
     audit.record("client.created", client_id=client.client_id, name=client.name,
                  grant_type=grant_type, auth_method=auth_method, admin_role=client.admin_role,
                  by=by)
-    db.session.commit()
     return RegisteredClient(client, secret)
 
 

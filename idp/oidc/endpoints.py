@@ -9,7 +9,6 @@ from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _IntrospectionEndpoi
 from flask import current_app
 from flask import request as flask_request
 
-from ..extensions import db
 from ..models import Client, Token
 from ..models.base import epoch
 from . import tokens
@@ -26,7 +25,6 @@ class RevocationEndpoint(_RevocationEndpoint):
 
     def revoke_token(self, token: Token, request) -> None:
         tokens.revoke_family(token.family_id)
-        db.session.commit()
 
 
 class IntrospectionEndpoint(_IntrospectionEndpoint):

@@ -85,7 +85,7 @@ def rotate_keys() -> list[SigningKey]:
         _generate(alg, KeyState.NEXT)
         activated.append(upcoming)
         audit.record("keys.rotated", alg=alg, kid=upcoming.kid)
-    db.session.commit()
+    db.session.commit()  # stored before any cache is told to load them
     key_ring(current_app).invalidate()
     return activated
 
@@ -104,7 +104,7 @@ def ensure_keys() -> None:
         _generate(alg, KeyState.ACTIVE)
         _generate(alg, KeyState.NEXT)
         audit.record("keys.created", alg=alg)
-    db.session.commit()
+    db.session.commit()  # stored before a token is signed with them, whatever the request does
 
 
 @dataclass(frozen=True)

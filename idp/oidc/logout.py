@@ -67,7 +67,6 @@ class EndSessionEndpoint(_EndSessionEndpoint):
         sessions.forget_browser_session()
         if sso is not None:
             sessions.end_session(sso, "logout")
-            db.session.commit()
 
 
 def _live_session(sid: str | None) -> SsoSession | None:

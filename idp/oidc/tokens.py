@@ -52,7 +52,7 @@ def save_token(token: dict, request) -> Token:
     if previous is not None:  # committed with the old token's consumption: one step for others
         db.session.flush()
         refresh_retries.keep(previous, row, request.payload.data["refresh_token"], token)
-    db.session.commit()
+    db.session.commit()  # tokens and consumption land together, before a racing use is answered
     return row
 
 
@@ -98,9 +98,9 @@ def consume_code(code: str, client_id: str) -> AuthorizationCode | None:
         row.reused_at = now  # a redemption still saving its tokens revokes them (settle_code)
         _revoke_code_tokens(row)
         audit.record("token.code_reused", user_id=row.user_id, client_id=client_id)
-        db.session.commit()
+        db.session.commit()  # the reuse and its revocation stand at once, for the racing use
         return None
-    db.session.commit()
+    db.session.commit()  # single use, settled at once: a racing redemption finds it used
     if row.expires_at <= now:
         return None
     return row
@@ -114,7 +114,7 @@ def settle_code(row: AuthorizationCode) -> bool:
     ) is None:
         return True
     _revoke_code_tokens(row)
-    db.session.commit()
+    db.session.commit()  # the revocation stands, though this request answers an error
     return False
 
 
@@ -146,16 +146,16 @@ def consume_refresh_token(value: str) -> Token | None:
     if consumed and usable:
         return row
     if consumed:
-        db.session.commit()
+        db.session.commit()  # an expired or revoked token is spent at once all the same
         return None
     row.retry_answer = refresh_retries.answer_again(row, value)
     if row.retry_answer is not None:
         audit.record("token.refresh_retried", user_id=row.user_id, client_id=row.client_id)
-        db.session.commit()
+        db.session.commit()  # the retry is recorded before its answer is given again
         return row
     revoke_family(row.family_id)
     audit.record("token.refresh_reused", user_id=row.user_id, client_id=row.client_id)
-    db.session.commit()
+    db.session.commit()  # the family's revocation stands at once, for every racing use
     return None
 
 
@@ -164,11 +164,11 @@ def retire_refresh_token(row: Token) -> bool:
     rotation and revoked its family first (the new tokens are then revoked too)."""
     if db.session.scalar(db.select(Token.revoked_at).where(Token.id == row.id)) is not None:
         revoke_family(row.family_id)
-        db.session.commit()
+        db.session.commit()  # the revocation stands, though this request answers an error
         return False
     row.revoked_at = utcnow()
     refresh_retries.forget_expired()
-    db.session.commit()
+    db.session.commit()  # the rotation is complete before its answer leaves
     return True
 
 

@@ -11,7 +11,6 @@ from flask_babel import gettext
 from ..accounts.federated_identities import PSC, identity_of, unlink_identity
 from ..accounts.notification_email import last_code_delivery, pending_change
 from ..delivery.masking import mask
-from ..extensions import db
 from ..factors import recovery, totp
 from ..sessions.sso import current_session, signed_in_here_with_two_factors
 from . import gate
@@ -114,5 +113,4 @@ def recovery_codes(user):
 def unlink_psc(user):
     if unlink_identity(user, PSC, unlinked_by="self"):
         flash(gettext("Le lien avec Pro Santé Connect est supprimé."))
-    db.session.commit()
     return redirect(url_for("account.overview"))

@@ -37,7 +37,6 @@ def park(client_id: str, params: dict[str, list[str]], prompt: str, required_acr
         db.session.add(pending)
     pending.prompt = prompt
     pending.required_acr = required_acr
-    db.session.commit()
     return pending
 
 
@@ -61,7 +60,6 @@ def load(uid: str) -> AuthorizationRequest | None:
 def fail(pending: AuthorizationRequest, error: str) -> None:
     """Record that the interaction ended without authorization (e.g. ``access_denied``)."""
     pending.error = error
-    db.session.commit()
 
 
 def complete(pending: AuthorizationRequest) -> bool:
@@ -71,5 +69,4 @@ def complete(pending: AuthorizationRequest) -> bool:
         .where(AuthorizationRequest.id == pending.id, AuthorizationRequest.completed_at.is_(None))
         .values(completed_at=utcnow())
     ).rowcount
-    db.session.commit()
     return bool(done)

@@ -82,6 +82,7 @@ def test_a_notification_address_link_confirmed_20_times_at_once_confirms_once(
     actors.user()
     with app.app_context():
         request_change(get_user(ALICE), NEW_ADDRESS, requested_by="operator")
+        db.session.commit()
         db.session.remove()
     link = link_in(mail_catcher, "/account/notification-email/confirm/")
 

@@ -208,5 +208,6 @@ def test_the_sign_in_page_says_the_same_thing_for_every_failure(app, client, act
     assert alerts == [LOGIN_FAILED] * 3
     with app.app_context():
         reasons = [e.detail["reason"] for e in failures()]
+        db.session.commit()
         db.session.remove()
     assert reasons == ["unknown_user", "bad_password", "disabled"]

@@ -45,5 +45,6 @@ def state(app, client_id: str | None = None) -> tuple:
             db.select(Client).where(Client.client_id == client_id))
         shown = client and (admin_clients.describe(client), client.secret_hash,
                             client.previous_secret_hash)
+        db.session.commit()
         db.session.remove()
     return counts, shown

@@ -51,6 +51,7 @@ def world(app, actors) -> World:
     with app.app_context():
         create_organisation(ORG_A, "CHU A")
         create_organisation(ORG_B, "CHU B")
+        db.session.commit()
     actors.user(ALICE, name="Alice Martin", notification_email="alice@example.org",
                 organisation_code=ORG_A, phone="+33611223344")
     actors.user(BOB, name="Bob Durand", notification_email="bob@example.org",
@@ -63,6 +64,7 @@ def world(app, actors) -> World:
         def actor(email):
             return actor_for_user(db.session.scalar(db.select(User).where(User.email == email)))
         world = World(actor(RITA), actor(SAM), actor(ADA))
+        db.session.commit()
         db.session.remove()
     return world
 

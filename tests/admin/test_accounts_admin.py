@@ -16,7 +16,7 @@ from idp.factors import recovery, totp
 from idp.models import AuditEvent, PasswordResetToken, SsoSession, User
 from idp.models.base import utcnow
 
-from ..helpers import PASSWORD, audit_events, counted_statements, live_sessions
+from ..helpers import PASSWORD, as_an_edge, audit_events, counted_statements, live_sessions
 from .conftest import ADA, ALICE, BOB, ORG_A, ORG_B, RITA
 
 WRITES = [
@@ -37,17 +37,14 @@ def state(app, email: str) -> tuple:
         described = accounts.describe(user)
         audit = db.session.scalar(db.select(db.func.count(AuditEvent.id)))
         links = db.session.scalar(db.select(db.func.count(PasswordResetToken.id)))
+        db.session.commit()
         db.session.remove()
     return described, audit, links
 
 
 def run(app, action: str, actor, *args, **kwargs):
-    """Call the admin function ``action`` as ``actor``."""
-    with app.app_context():
-        try:
-            return getattr(accounts, action)(actor, *args, **kwargs)
-        finally:
-            db.session.remove()
+    """Call the admin function ``action`` as ``actor``, as an edge does."""
+    return as_an_edge(app, getattr(accounts, action), actor, *args, **kwargs)
 
 
 @pytest.mark.parametrize(("action", "kwargs"), WRITES, ids=[w[0] for w in WRITES])
@@ -170,6 +167,7 @@ def test_unlocking_clears_the_growing_delays(app, world):
                 lockout.record_failure(allowance)
         db.session.commit()
         assert all(lockout.seconds_blocked(a) > 0 for a in allowances)
+        db.session.commit()
         db.session.remove()
     run(app, "unlock", world.referent, ALICE)
     with app.app_context():
@@ -181,6 +179,7 @@ def test_resetting_factors_removes_the_authenticator_and_recovery_codes(app, wor
         alice = db.session.scalar(db.select(User).where(User.email == ALICE))
         totp.start_enrolment(alice)
         recovery.generate(alice)
+        db.session.commit()
         db.session.remove()
     run(app, "reset_factors", world.referent, ALICE)
     with app.app_context():
@@ -247,6 +246,7 @@ def test_a_page_of_accounts_costs_the_same_queries_whatever_its_length(app, worl
     def queries_for_a_page() -> int:
         with app.app_context(), counted_statements(app) as statements:
             accounts.describe_all(accounts.list_accounts(world.admin))
+            db.session.commit()
             db.session.remove()
         return len(statements)
 

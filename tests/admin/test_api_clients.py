@@ -25,6 +25,7 @@ def client_row(app, client_id: str) -> tuple:
     with app.app_context():
         row = db.session.scalar(db.select(Client).where(Client.client_id == client_id))
         state = (row.name, row.secret_hash, row.disabled, row.redirect_uris, row.admin_role)
+        db.session.commit()
         db.session.remove()
     return state
 
@@ -32,6 +33,7 @@ def client_row(app, client_id: str) -> tuple:
 def client_count(app) -> int:
     with app.app_context():
         count = db.session.scalar(db.select(db.func.count(Client.id)))
+        db.session.commit()
         db.session.remove()
     return count
 

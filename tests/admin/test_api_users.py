@@ -38,6 +38,7 @@ def snapshot(app, email: str) -> tuple:
             count(db.select(db.func.count(NotificationEmailChange.id))),
             count(db.select(db.func.count(SsoSession.id)).where(SsoSession.ended_at.is_(None))),
         )
+        db.session.commit()
         db.session.remove()
     return state
 

@@ -166,6 +166,7 @@ def test_an_administrator_is_named_in_the_audit_trail(app, actors, world):
         admin_clients.rotate_secret(world.admin, registered.client.client_id)
         admin_clients.disable_client(world.admin, webmail.client_id)
         admin_clients.enable_client(world.admin, webmail.client_id)
+        db.session.commit()
         db.session.remove()
 
     for event in ("client.created", "client.updated", "client.secret_rotated", "client.disabled",

@@ -22,6 +22,7 @@ from .conftest import ORG_A
 def shown(app, client_id: str) -> dict:
     with app.app_context():
         details = admin_clients.describe(admin_clients.get_client(operator(), client_id))
+        db.session.commit()
         db.session.remove()
     return details
 

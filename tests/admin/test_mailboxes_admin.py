@@ -15,7 +15,7 @@ from idp.errors import Conflict, Forbidden, NotFound, ValidationError
 from idp.extensions import db
 from idp.models import AuditEvent, Mailbox, MailboxAccess, User
 
-from ..helpers import audit_events
+from ..helpers import as_an_edge, audit_events
 from .conftest import ADA, ALICE, BOB, ORG_A, ORG_B, RITA
 
 SECRETARIAT_A = "secretariat@chu-a.mssante.fr"
@@ -32,12 +32,8 @@ def boxes(app, world):
 
 
 def run(app, action: str, actor, *args, **kwargs):
-    """Call the admin function ``action`` as ``actor``."""
-    with app.app_context():
-        try:
-            return getattr(mailboxes, action)(actor, *args, **kwargs)
-        finally:
-            db.session.remove()
+    """Call the admin function ``action`` as ``actor``, as an edge does."""
+    return as_an_edge(app, getattr(mailboxes, action), actor, *args, **kwargs)
 
 
 def state(app) -> tuple:
@@ -46,6 +42,7 @@ def state(app) -> tuple:
         described = [mailboxes.describe_mailbox(m)
                      for m in db.session.scalars(db.select(Mailbox).order_by(Mailbox.address))]
         audit = db.session.scalar(db.select(db.func.count(AuditEvent.id)))
+        db.session.commit()
         db.session.remove()
     return described, audit
 

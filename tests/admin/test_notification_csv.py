@@ -13,7 +13,7 @@ from idp.errors import Forbidden, NotFound, ValidationError
 from idp.extensions import db
 from idp.models import AuditEvent, NotificationEmailChange, PasswordResetToken, User
 
-from ..helpers import audit_events
+from ..helpers import as_an_edge, audit_events
 from .conftest import ADA, ALICE, BOB, ORG_A, ORG_B, RITA, SAM
 
 HEADER = "adresse_mssante;email_notification;nom;telephone;structure"
@@ -27,11 +27,7 @@ VALID = "\n".join([
 
 
 def run(app, actor, text: str, apply: bool):
-    with app.app_context():
-        try:
-            return import_csv(actor, text, apply)
-        finally:
-            db.session.remove()
+    return as_an_edge(app, import_csv, actor, text, apply)
 
 
 def state(app) -> tuple:
@@ -40,6 +36,7 @@ def state(app) -> tuple:
         accounts = sorted(db.session.execute(db.select(User.email, User.notification_email)))
         counts = tuple(db.session.scalar(db.select(db.func.count(model.id))) for model in (
             NotificationEmailChange, PasswordResetToken, AuditEvent))
+        db.session.commit()
         db.session.remove()
     return accounts, counts
 
@@ -190,8 +187,8 @@ def test_an_address_twice_in_the_file_is_rejected_the_second_time(app, world):
 def test_an_address_used_by_an_organisational_mailbox_cannot_become_an_account(app, world):
     from idp.admin.mailboxes import create_mailbox
 
-    with app.app_context():
-        create_mailbox(world.admin, "accueil@chu-a.mssante.fr", "ORG", "Accueil", ORG_A)
+    as_an_edge(app, create_mailbox, world.admin, "accueil@chu-a.mssante.fr", "ORG", "Accueil",
+               ORG_A)
     [line] = run(app, world.admin, f"{HEADER}\naccueil@chu-a.mssante.fr;a@example.org;"
                                    "Accueil Général;;\n", False).lines
     assert line.outcome == "rejected" and "boîte" in line.reason

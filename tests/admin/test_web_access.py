@@ -141,6 +141,7 @@ def test_an_expired_session_on_a_form_goes_through_the_sign_in_to_the_area(
     page = client.get(account_url(ALICE))
     with app.app_context():
         accounts.end_sessions(world.admin, RITA)
+        db.session.commit()
         db.session.remove()
     response = post(client, account_url(ALICE) + "/desactiver", page)
     assert response.status_code == 302 and urlsplit(response.headers["Location"]).path == (

@@ -157,6 +157,7 @@ def test_an_administrator_changes_organisation_and_role(app, client, world, mail
 def test_a_referent_cannot_change_an_administrators_account(app, client, world, mail_catcher):
     with app.app_context():
         accounts.update_account(world.admin, ADA, organisation=ORG_A)
+        db.session.commit()
         db.session.remove()
     sign_in(client, mail_catcher, RITA)
     page = client.get(account_url(ADA))

@@ -77,6 +77,7 @@ def test_the_journal_of_a_referent_leaves_out_other_organisations(app, client, w
                                                                   mail_catcher):
     with app.app_context():
         accounts.unlock(world.admin, BOB)
+        db.session.commit()
         db.session.remove()
     sign_in(client, mail_catcher, RITA)
     assert "admin.account_unlocked" not in _events(client.get("/admin/journal"))

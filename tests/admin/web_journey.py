@@ -61,6 +61,7 @@ def state(app, address: str) -> tuple:
         described = accounts.describe(user)
         counts = tuple(db.session.scalar(db.select(db.func.count(model.id))) for model in (
             AuditEvent, PasswordResetToken, NotificationEmailChange))
+        db.session.commit()
         db.session.remove()
     return described, counts
 
@@ -93,6 +94,7 @@ def link_psc(app, address: str) -> None:
 def disable(app, world, address: str) -> None:
     with app.app_context():
         accounts.set_enabled(world.admin, address, False)
+        db.session.commit()
         db.session.remove()
 
 

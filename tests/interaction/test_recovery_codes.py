@@ -30,6 +30,7 @@ def codes(app, actors):
     actors.user()
     with app.app_context():
         generated = recovery.generate(db.session.scalar(db.select(User)))
+        db.session.commit()
         db.session.remove()
         return generated
 

@@ -32,6 +32,7 @@ def kid_of(app, alg: str, state: KeyState) -> str:
         kids = db.session.scalars(
             db.select(SigningKey.kid).where(SigningKey.alg == alg, SigningKey.state == state.value)
         ).all()
+        db.session.commit()
         db.session.remove()
     assert len(kids) == 1, kids
     return kids[0]
@@ -91,6 +92,7 @@ def test_the_database_stores_private_keys_only_encrypted(app, client):
             with pytest.raises(ValueError):
                 load_pem_private_key(pem.encode(), password=app.config["SECRET_KEY"].encode())
             assert PRIVATE_MEMBERS.isdisjoint(row.public_jwk)
+        db.session.commit()
         db.session.remove()
 
 
@@ -172,6 +174,7 @@ def test_a_retired_key_stays_published_as_long_as_what_it_signed_may_live(app, c
     with app.app_context():
         row = db.session.scalar(db.select(SigningKey).where(SigningKey.kid == retired))
         published_for = row.publish_until - row.retired_at
+        db.session.commit()
         db.session.remove()
     assert published_for >= timedelta(
         seconds=config["ID_TOKEN_TTL_SECONDS"] + config["KEYS_CACHE_SECONDS"]

@@ -34,6 +34,7 @@ def first(client, actors, rp) -> dict:
 def family_size(app) -> int:
     with app.app_context():
         count = db.session.scalar(db.select(db.func.count(Token.id)))
+        db.session.commit()
         db.session.remove()
         return count
 
@@ -91,6 +92,7 @@ def test_a_retry_for_a_disabled_person_is_refused(app, client, rp, first):
     assert_tokens(refresh(client, rp, first["refresh_token"]))
     with app.app_context():
         accounts.set_enabled(operator(), "alice.martin@chu-test.mssante.fr", False)
+        db.session.commit()
         db.session.remove()
 
     response = refresh(client, rp, first["refresh_token"])
@@ -120,6 +122,7 @@ def test_the_kept_answer_is_readable_with_the_old_refresh_token_only(app, client
             unseal(kept.sealed_answer, second["refresh_token"], refresh_retries.LABEL)
         assert second["refresh_token"] in unseal(kept.sealed_answer, first["refresh_token"],
                                                  refresh_retries.LABEL)
+        db.session.commit()
         db.session.remove()
 
 
@@ -133,5 +136,6 @@ def test_kept_answers_are_deleted_once_their_grace_has_passed(app, client, rp, f
         kept = db.session.scalars(db.select(RefreshRetry.token_id)).all()
         rotated = db.session.scalar(db.select(Token.id).where(
             Token.refresh_token_hash == digest(second["refresh_token"])))
+        db.session.commit()
         db.session.remove()
     assert kept == [rotated]  # the answer of the rotation just made, and no other

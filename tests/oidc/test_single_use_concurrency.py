@@ -174,4 +174,5 @@ def test_a_code_replayed_while_its_first_redemption_is_still_issuing_tokens_revo
     assert replay.json["error"] == "invalid_grant"
     with app.app_context():
         assert tokens.settle_code(taken) is False
+        db.session.commit()
         db.session.remove()

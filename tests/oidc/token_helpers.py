@@ -149,6 +149,7 @@ def provider_keys(browser) -> KeySet:
 def count_tokens(app) -> int:
     with app.app_context():
         count = db.session.scalar(db.select(db.func.count(Token.id)))
+        db.session.commit()
         db.session.remove()
         return count
 
