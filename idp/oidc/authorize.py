@@ -8,8 +8,7 @@ and resumed by ``resume`` once the screens are done, through the same decision.
 from __future__ import annotations
 
 from authlib.oauth2 import OAuth2Error
-from authlib.oauth2.base import invalid_error_characters
-from authlib.oauth2.rfc6749 import InvalidRequestError, OAuth2Payload, OAuth2Request
+from authlib.oauth2.rfc6749 import InvalidRequestError, OAuth2Request
 from authlib.oidc.core.errors import (
     ConsentRequiredError,
     InteractionRequiredError,
@@ -18,10 +17,8 @@ from authlib.oidc.core.errors import (
     RequestURINotSupportedError,
 )
 from flask import current_app, redirect, url_for
-from flask import request as flask_request
 from joserfc import jwt
 from joserfc.errors import JoseError
-from werkzeug.datastructures import MultiDict
 
 from .. import audit
 from ..errors import sign_in_error_page
@@ -29,13 +26,12 @@ from ..models import AuthorizationCode, AuthorizationRequest
 from ..sessions import pending as pending_requests
 from ..sessions import sso as sessions
 from . import keys, policy
+from .authlib_adapter import oauth_request, unquotable_parameter
 from .claims import parse_claims_parameter
 from .responses import RESPONSE_MODES, authorization_redirect, error_params
 from .server import authorization_server
 
 MAX_NONCE = AuthorizationCode.nonce.type.length  # the longest nonce a code can keep
-# Authlib quotes these in error descriptions, which RFC 6749 limits to printable ASCII.
-QUOTED_IN_ERRORS = ("redirect_uri", "response_type")
 PROMPT_NONE_ERRORS = {
     "login": LoginRequiredError,
     "mfa": InteractionRequiredError,
@@ -43,28 +39,7 @@ PROMPT_NONE_ERRORS = {
 }
 
 
-class _StoredPayload(OAuth2Payload):
-    def __init__(self, params: dict[str, list[str]]):
-        self._data = MultiDict(params)
-        self._datalist = params
-
-    @property
-    def data(self):
-        return self._data
-
-    @property
-    def datalist(self):
-        return self._datalist
-
-
-def stored_request(params: dict[str, list[str]]) -> OAuth2Request:
-    """An Authlib request rebuilt from the parameters of a parked authorization request."""
-    request = OAuth2Request("GET", flask_request.url, headers=flask_request.headers)
-    request.payload = _StoredPayload(params)
-    return request
-
-
-def authorize(oauth_request: OAuth2Request, params: dict[str, list[str]],
+def authorize(request: OAuth2Request, params: dict[str, list[str]],
               pending: AuthorizationRequest | None = None):
     """Answer an authorization request: redirect to the client, or to the sign-in screens."""
     server = authorization_server()
@@ -72,7 +47,7 @@ def authorize(oauth_request: OAuth2Request, params: dict[str, list[str]],
     response_mode = _response_mode(params)
     try:
         _check_values(params)
-        grant = server.get_consent_grant(oauth_request, end_user=sso.user if sso else None)
+        grant = server.get_consent_grant(request, end_user=sso.user if sso else None)
         ctx = _context(grant, sso, pending)
         need = policy.evaluate(ctx)
         if need is not None:
@@ -86,22 +61,22 @@ def authorize(oauth_request: OAuth2Request, params: dict[str, list[str]],
         if pending is not None and not pending_requests.complete(pending):
             return _error_page(InvalidRequestError("This authorization request was already used."))
         grant.request.sso_session = sso
-        return server.create_authorization_response(oauth_request, grant_user=sso.user,
+        return server.create_authorization_response(request, grant_user=sso.user,
                                                     grant=grant)
     except OAuth2Error as error:
         if pending is not None:
             pending_requests.complete(pending)
-        error.state = error.state or oauth_request.payload.state
+        error.state = error.state or request.payload.state
         return error_response(error, response_mode)
 
 
 def resume_with_error(pending: AuthorizationRequest):
     """Send the error the sign-in screens recorded (e.g. access_denied) back to the client."""
-    oauth_request = stored_request(pending.params)
+    request = oauth_request(pending.params)
     try:
-        grant = authorization_server().get_consent_grant(oauth_request)
+        grant = authorization_server().get_consent_grant(request)
         error = OAuth2Error(redirect_uri=grant.redirect_uri, error=pending.error,
-                            state=oauth_request.payload.state)
+                            state=request.payload.state)
     except OAuth2Error as invalid:
         error = invalid
     pending_requests.complete(pending)
@@ -123,12 +98,11 @@ def _error_page(error: OAuth2Error):
 
 
 def _check_values(params: dict[str, list[str]]) -> None:
-    """Refuse, in the two parameters Authlib quotes in its error descriptions, characters RFC
-    6749 forbids there (quotes, backslashes, controls, non-ASCII): no URI or response type holds
-    them, and Authlib would fail to build its error."""
-    for name in QUOTED_IN_ERRORS:
-        if any(invalid_error_characters(value) for value in params.get(name, ())):
-            raise InvalidRequestError(f"The '{name}' parameter holds a malformed value.")
+    """Refuse a redirect URI or response type Authlib could not quote in its errors: no URI or
+    response type holds such characters."""
+    name = unquotable_parameter(params)
+    if name is not None:
+        raise InvalidRequestError(f"The '{name}' parameter holds a malformed value.")
 
 
 def _response_mode(params: dict[str, list[str]]) -> str | None:

@@ -18,8 +18,9 @@ from ..errors import (
 )
 from ..sessions import pending as pending_requests
 from . import keys
+from .authlib_adapter import oauth_request
 from .authorize import authorize as decide
-from .authorize import resume_with_error, stored_request
+from .authorize import resume_with_error
 from .claims import userinfo_claims
 from .discovery import provider_metadata
 from .server import authorization_server, bearer_protector
@@ -72,7 +73,7 @@ def resume(uid: str):
         return sign_in_error_page("expired")
     if pending.error:
         return resume_with_error(pending)
-    return decide(stored_request(pending.params), pending.params, pending)
+    return decide(oauth_request(pending.params), pending.params, pending)
 
 
 @bp.post("/token")
