@@ -16,10 +16,18 @@ from authlib.oauth2.rfc6749 import (
     ClientAuthentication,
     InvalidClientError,
     InvalidRequestError,
+    OAuth2Request,
     UnsupportedGrantTypeError,
+    grants,
 )
 
-from idp.oidc.authlib_adapter import QUOTED_IN_ERRORS, oauth_request, unquotable_parameter
+from idp.oidc.authlib_adapter import (
+    QUOTED_IN_ERRORS,
+    ParamsPayload,
+    code_response_params,
+    oauth_request,
+    unquotable_parameter,
+)
 from idp.oidc.server import authorization_server
 
 from ..helpers import Actors
@@ -121,3 +129,25 @@ def test_authlib_leaves_an_unsupported_grant_type_unexplained(app):
         with pytest.raises(UnsupportedGrantTypeError) as explained:
             server.get_token_grant(request)
     assert explained.value.description
+
+
+class RecordingCodeGrant(grants.AuthorizationCodeGrant):
+    """Authlib's code grant, keeping the codes it saves in a list."""
+
+    def save_authorization_code(self, code, request):
+        self.saved = [*getattr(self, "saved", []), (code, request.user)]
+
+
+@pytest.mark.parametrize("state", ["a b/é&=?%20+ü→", None])
+def test_authlibs_code_grant_makes_saves_and_answers_the_code_with_the_state(state):
+    """Authlib's code grant makes the code, saves it for the person, and answers with the code
+    and the state alone: code_response_params reads them back for the provider to deliver
+    with iss (were Authlib to add iss or another parameter, it would be sent twice)."""
+    request = OAuth2Request("GET", "https://op.example/authorize")
+    request.payload = ParamsPayload({"state": [state]} if state else {})
+    grant = RecordingCodeGrant(request, server=None)
+    params = code_response_params(grant.create_authorization_response, "alice")
+    assert [name for name, _ in params] == (["code", "state"] if state else ["code"]), (
+        "Authlib's code grant answers with other parameters: review code_response_params")
+    assert grant.saved == [(params[0][1], "alice")] and request.user == "alice"
+    assert dict(params).get("state") == state
