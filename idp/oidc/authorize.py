@@ -1,14 +1,14 @@
 """The authorization endpoint's decision: issue a code now, or hand over to the sign-in screens.
 
 Authlib validates the request (client, redirect_uri, response_type, scope, PKCE, nonce, prompt);
-``policy`` decides whether the person must interact. A request that needs the person is parked
-and resumed by ``resume`` once the screens are done, through the same decision.
+``policy`` decides whether the person must interact. A request that needs the person is parked;
+once the screens are done, its parameters are run again through the very same path.
 """
 
 from __future__ import annotations
 
 from authlib.oauth2 import OAuth2Error
-from authlib.oauth2.rfc6749 import InvalidRequestError, OAuth2Request
+from authlib.oauth2.rfc6749 import InvalidRequestError
 from authlib.oidc.core.errors import (
     ConsentRequiredError,
     InteractionRequiredError,
@@ -39,10 +39,11 @@ PROMPT_NONE_ERRORS = {
 }
 
 
-def authorize(request: OAuth2Request, params: dict[str, list[str]],
-              pending: AuthorizationRequest | None = None):
-    """Answer an authorization request: redirect to the client, or to the sign-in screens."""
+def authorize(params: dict[str, list[str]], pending: AuthorizationRequest | None = None):
+    """Answer an authorization request, fresh or resumed from ``pending`` with the parameters
+    it was parked with: redirect to the client, or to the sign-in screens."""
     server = authorization_server()
+    request = oauth_request(params)
     sso = sessions.current_session()
     response_mode = _response_mode(params)
     try:
