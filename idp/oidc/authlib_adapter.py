@@ -3,7 +3,9 @@
 Everywhere else the provider uses Authlib through its hooks and public classes. The pieces here
 lean on how Authlib works inside; each says on what, and why. tests/oidc/test_authlib_adapter.py
 pins each of those behaviours on the installed Authlib, so an upgrade that changes one fails
-there, by name, rather than somewhere deep in a flow.
+there, by name, rather than somewhere deep in a flow. It also pins what the grants' hooks expect
+Authlib to have set on a request when it calls them (``grants``, ``tokens.save_token``,
+``logout``).
 """
 
 from __future__ import annotations

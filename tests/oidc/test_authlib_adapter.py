@@ -8,6 +8,8 @@ instead of a flow failing somewhere deep.
 from __future__ import annotations
 
 import base64
+import dataclasses
+from types import SimpleNamespace
 
 import pytest
 from authlib.integrations import flask_oauth2
@@ -20,7 +22,9 @@ from authlib.oauth2.rfc6749 import (
     UnsupportedGrantTypeError,
     grants,
 )
+from authlib.oidc import rpinitiated
 
+from idp.oidc import logout
 from idp.oidc.authlib_adapter import (
     QUOTED_IN_ERRORS,
     ParamsPayload,
@@ -151,3 +155,94 @@ def test_authlibs_code_grant_makes_saves_and_answers_the_code_with_the_state(sta
         "Authlib's code grant answers with other parameters: review code_response_params")
     assert grant.saved == [(params[0][1], "alice")] and request.user == "alice"
     assert dict(params).get("state") == state
+
+
+# The grants' hooks below are Authlib's public ones, but rely on the order Authlib calls them in
+# and on what it has set on the request by then.
+
+
+class GrantServer:
+    """What a grant asks of its server: the client, a token, somewhere to save it."""
+
+    def __init__(self):
+        self.client = SimpleNamespace(check_grant_type=lambda _grant_type: True)
+        self.saved = []
+
+    def authenticate_client(self, request, methods, endpoint="token"):
+        return self.client
+
+    def send_signal(self, *args, **kwargs):
+        pass
+
+    def generate_token(self, **kwargs):
+        return {"access_token": "at", "scope": kwargs["scope"]}
+
+    def save_token(self, token, request):
+        self.saved.append({"client": request.client, "user": request.user,
+                           "code": request.authorization_code,
+                           "refresh_token": request.refresh_token})
+
+
+def test_authlibs_refresh_grant_knows_the_client_before_spending_the_token(app):
+    """RefreshTokenGrant.authenticate_refresh_token reads request.client (a refresh token is not
+    spent for another client), and create_token_response reads request.refresh_token (a
+    retried refresh); save_token then reads the client, the person and the rotated token."""
+    server, token = GrantServer(), SimpleNamespace(get_scope=lambda: "openid")
+    token.check_client = lambda client: client is server.client
+    seen = []
+
+    class Probe(grants.RefreshTokenGrant):
+        def authenticate_refresh_token(self, refresh_token):
+            seen.append(self.request.client)
+            return token
+
+        def authenticate_user(self, refresh_token):
+            return "alice"
+
+        def revoke_old_credential(self, refresh_token):
+            pass
+
+    form = {"grant_type": "refresh_token", "refresh_token": "r"}
+    with app.test_request_context("/token", method="POST", data=form):
+        grant = Probe(authorization_server().create_oauth2_request(None), server)
+        grant.validate_token_request()
+        assert seen == [server.client], "the client is no longer known before the token"
+        assert grant.request.refresh_token is token
+        grant.create_token_response()
+    assert server.saved == [{"client": server.client, "user": "alice", "code": None,
+                             "refresh_token": token}]
+
+
+def test_authlibs_code_grant_sets_the_code_before_saving_the_tokens(app):
+    """save_token finds the redeemed code (its session, acr, claims) on the request."""
+    server = GrantServer()
+    code = SimpleNamespace(get_redirect_uri=lambda: "https://rp.example.org/cb",
+                           get_scope=lambda: "openid")
+
+    class Probe(grants.AuthorizationCodeGrant):
+        def query_authorization_code(self, value, client):
+            return code if value == "c" else None
+
+        def authenticate_user(self, authorization_code):
+            return "alice"
+
+        def delete_authorization_code(self, authorization_code):
+            pass
+
+    form = {"grant_type": "authorization_code", "code": "c",
+            "redirect_uri": "https://rp.example.org/cb"}
+    with app.test_request_context("/token", method="POST", data=form):
+        grant = Probe(authorization_server().create_oauth2_request(None), server)
+        grant.validate_token_request()
+        grant.create_token_response()
+    assert server.saved == [{"client": server.client, "user": "alice", "code": code,
+                             "refresh_token": None}]
+
+
+def test_authlibs_end_session_request_can_be_extended_field_by_field():
+    """logout.EndSessionRequest copies every field of Authlib's validated request into its own,
+    which adds two: Authlib's must stay a dataclass whose fields are all set by its caller."""
+    authlib_fields = dataclasses.fields(rpinitiated.EndSessionRequest)
+    assert all(field.init for field in authlib_fields)
+    ours = {field.name for field in dataclasses.fields(logout.EndSessionRequest)}
+    assert ours == {field.name for field in authlib_fields} | {"other_person", "foreign_session"}
