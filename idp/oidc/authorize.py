@@ -1,41 +1,32 @@
 """The authorization endpoint's decision: issue a code now, or hand over to the sign-in screens.
 
-Authlib validates the request (client, redirect_uri, response_type, scope, PKCE, nonce, prompt);
-``policy`` decides whether the person must interact. A request that needs the person is parked
-and resumed by ``resume`` once the screens are done, through the same decision.
+``request_checks`` runs the request's rules in order; ``policy`` then decides whether the person
+must interact. A request that needs the person is parked; once the screens are done, its
+parameters are run again through the very same path.
 """
 
 from __future__ import annotations
 
 from authlib.oauth2 import OAuth2Error
-from authlib.oauth2.base import invalid_error_characters
-from authlib.oauth2.rfc6749 import InvalidRequestError, OAuth2Payload, OAuth2Request
+from authlib.oauth2.rfc6749 import InvalidRequestError
 from authlib.oidc.core.errors import (
     ConsentRequiredError,
     InteractionRequiredError,
     LoginRequiredError,
-    RequestNotSupportedError,
-    RequestURINotSupportedError,
 )
-from flask import current_app, redirect, url_for
-from flask import request as flask_request
-from joserfc import jwt
-from joserfc.errors import JoseError
-from werkzeug.datastructures import MultiDict
+from flask import redirect, url_for
 
 from .. import audit
 from ..errors import sign_in_error_page
-from ..models import AuthorizationCode, AuthorizationRequest
+from ..models import AuthorizationRequest, SsoSession
 from ..sessions import pending as pending_requests
 from ..sessions import sso as sessions
-from . import keys, policy
-from .claims import parse_claims_parameter
+from . import policy, request_checks
+from .authlib_adapter import oauth_request
+from .request_checks import RequestUnderCheck
 from .responses import RESPONSE_MODES, authorization_redirect, error_params
 from .server import authorization_server
 
-MAX_NONCE = AuthorizationCode.nonce.type.length  # the longest nonce a code can keep
-# Authlib quotes these in error descriptions, which RFC 6749 limits to printable ASCII.
-QUOTED_IN_ERRORS = ("redirect_uri", "response_type")
 PROMPT_NONE_ERRORS = {
     "login": LoginRequiredError,
     "mfa": InteractionRequiredError,
@@ -43,37 +34,15 @@ PROMPT_NONE_ERRORS = {
 }
 
 
-class _StoredPayload(OAuth2Payload):
-    def __init__(self, params: dict[str, list[str]]):
-        self._data = MultiDict(params)
-        self._datalist = params
-
-    @property
-    def data(self):
-        return self._data
-
-    @property
-    def datalist(self):
-        return self._datalist
-
-
-def stored_request(params: dict[str, list[str]]) -> OAuth2Request:
-    """An Authlib request rebuilt from the parameters of a parked authorization request."""
-    request = OAuth2Request("GET", flask_request.url, headers=flask_request.headers)
-    request.payload = _StoredPayload(params)
-    return request
-
-
-def authorize(oauth_request: OAuth2Request, params: dict[str, list[str]],
-              pending: AuthorizationRequest | None = None):
-    """Answer an authorization request: redirect to the client, or to the sign-in screens."""
-    server = authorization_server()
+def authorize(params: dict[str, list[str]], pending: AuthorizationRequest | None = None):
+    """Answer an authorization request, fresh or resumed from ``pending`` with the parameters
+    it was parked with: redirect to the client, or to the sign-in screens."""
     sso = sessions.current_session()
-    response_mode = _response_mode(params)
+    request = RequestUnderCheck(oauth_request(params), end_user=sso.user if sso else None)
     try:
-        _check_values(params)
-        grant = server.get_consent_grant(oauth_request, end_user=sso.user if sso else None)
-        ctx = _context(grant, sso, pending)
+        request_checks.run(request)
+        grant = request.grant
+        ctx = _context(request, sso, pending)
         need = policy.evaluate(ctx)
         if need is not None:
             if "none" in ctx.prompts:
@@ -86,22 +55,22 @@ def authorize(oauth_request: OAuth2Request, params: dict[str, list[str]],
         if pending is not None and not pending_requests.complete(pending):
             return _error_page(InvalidRequestError("This authorization request was already used."))
         grant.request.sso_session = sso
-        return server.create_authorization_response(oauth_request, grant_user=sso.user,
-                                                    grant=grant)
+        return authorization_server().create_authorization_response(
+            request.oauth, grant_user=sso.user, grant=grant)
     except OAuth2Error as error:
         if pending is not None:
             pending_requests.complete(pending)
-        error.state = error.state or oauth_request.payload.state
-        return error_response(error, response_mode)
+        error.state = error.state or request.oauth.payload.state
+        return error_response(error, _response_mode(params))
 
 
 def resume_with_error(pending: AuthorizationRequest):
     """Send the error the sign-in screens recorded (e.g. access_denied) back to the client."""
-    oauth_request = stored_request(pending.params)
+    request = RequestUnderCheck(oauth_request(pending.params), end_user=None)
     try:
-        grant = authorization_server().get_consent_grant(oauth_request)
-        error = OAuth2Error(redirect_uri=grant.redirect_uri, error=pending.error,
-                            state=oauth_request.payload.state)
+        request_checks.code_grant(request)  # where the client's redirect URI is known good
+        error = OAuth2Error(redirect_uri=request.grant.redirect_uri, error=pending.error,
+                            state=request.oauth.payload.state)
     except OAuth2Error as invalid:
         error = invalid
     pending_requests.complete(pending)
@@ -122,66 +91,22 @@ def _error_page(error: OAuth2Error):
     return sign_in_error_page(error.error, error.description)
 
 
-def _check_values(params: dict[str, list[str]]) -> None:
-    """Refuse, in the two parameters Authlib quotes in its error descriptions, characters RFC
-    6749 forbids there (quotes, backslashes, controls, non-ASCII): no URI or response type holds
-    them, and Authlib would fail to build its error."""
-    for name in QUOTED_IN_ERRORS:
-        if any(invalid_error_characters(value) for value in params.get(name, ())):
-            raise InvalidRequestError(f"The '{name}' parameter holds a malformed value.")
-
-
 def _response_mode(params: dict[str, list[str]]) -> str | None:
     mode = (params.get("response_mode") or [None])[0]
     return mode if mode in RESPONSE_MODES else None
 
 
-def _context(grant, sso, pending) -> policy.Context:
-    """What the policy looks at; refuses the parameters the provider does not accept."""
-    data = grant.request.payload.data
-    redirect_uri = grant.redirect_uri
-
-    def invalid(message: str) -> InvalidRequestError:
-        return InvalidRequestError(message, redirect_uri=redirect_uri)
-
-    if data.get("request"):
-        raise RequestNotSupportedError(redirect_uri=redirect_uri)
-    if data.get("request_uri"):
-        raise RequestURINotSupportedError(redirect_uri=redirect_uri)
-    if data.get("response_mode") not in (None, *RESPONSE_MODES):
-        raise invalid("Unsupported 'response_mode' (use query or form_post).")
-    if len(data.get("nonce") or "") > MAX_NONCE:
-        raise invalid(f"'nonce' is too long ({MAX_NONCE} characters at most).")
-    max_age = data.get("max_age")
-    if max_age is not None:
-        if not (max_age.isascii() and max_age.isdigit()) or len(max_age) > 9:
-            raise invalid("'max_age' must be a non-negative integer.")
-        max_age = int(max_age)
-    try:
-        claims = parse_claims_parameter(data.get("claims"))
-    except InvalidRequestError as error:
-        raise invalid(error.description) from None
+def _context(request: RequestUnderCheck, sso: SsoSession | None,
+             pending: AuthorizationRequest | None) -> policy.Context:
+    """What the policy looks at, from a request that passed every check."""
     return policy.Context(
-        client=grant.client,
-        scope=grant.request.scope or "",
-        prompts=(data.get("prompt") or "").split(),
-        max_age=max_age,
-        acr_values=(data.get("acr_values") or "").split(),
-        claims=claims,
-        hinted_subject=_hinted_subject(data.get("id_token_hint"), invalid),
+        client=request.grant.client,
+        scope=request.grant.request.scope or "",
+        prompts=(request.value("prompt") or "").split(),
+        max_age=request.max_age,
+        acr_values=(request.value("acr_values") or "").split(),
+        claims=request.claims,
+        hinted_subject=request.hinted_subject,
         session=sso,
         pending=pending,
     )
-
-
-def _hinted_subject(hint: str | None, invalid) -> str | None:
-    """The subject of an ID token we issued (expired ones are accepted as hints)."""
-    if not hint:
-        return None
-    try:
-        token = jwt.decode(hint, keys.key_ring(current_app).public_keys())
-    except (JoseError, ValueError):
-        raise invalid("Invalid 'id_token_hint'.") from None
-    if token.claims.get("iss") != current_app.config["ISSUER"] or not token.claims.get("sub"):
-        raise invalid("Invalid 'id_token_hint'.")
-    return token.claims["sub"]

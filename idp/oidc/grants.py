@@ -21,6 +21,7 @@ from ..models import AuthorizationCode, Client, SessionClient, Token, User
 from ..models.base import epoch, utcnow
 from ..security import digest
 from . import keys, tokens
+from .authlib_adapter import code_response_params
 from .claims import id_token_user_claims, parse_claims_parameter
 from .responses import authorization_redirect
 
@@ -49,12 +50,9 @@ class AuthorizationCodeGrant(TokenRequestChecks, grants.AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = ALL_AUTH_METHODS
 
     def create_authorization_response(self, redirect_uri: str, grant_user: User):
-        self.request.user = grant_user
-        code = self.generate_authorization_code()
-        self.save_authorization_code(code, self.request)
-        params = [("code", code)]
-        if self.request.payload.state:
-            params.append(("state", self.request.payload.state))
+        """Authlib makes and saves the code; the answer goes in the client's response mode, with
+        ``iss`` (Authlib's answers only in the query, without it)."""
+        params = code_response_params(super().create_authorization_response, grant_user)
         response_mode = self.request.payload.data.get("response_mode")
         return authorization_redirect(redirect_uri, params, response_mode)
 

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 from authlib.common.security import generate_token
-from authlib.integrations.flask_oauth2 import AuthorizationServer
-from authlib.oauth2.rfc6749 import (
-    InvalidClientError,
-    OAuth2Request,
-    UnsupportedGrantTypeError,
-)
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from flask import Flask, current_app
 
 from ..extensions import db
 from ..models import Client
 from . import tokens
+from .authlib_adapter import AuthorizationServer
 from .client_auth import PrivateKeyJwt
 from .clients import ADMIN_SCOPE
 from .endpoints import (
@@ -42,37 +37,13 @@ def query_client(client_id: str) -> Client | None:
     )
 
 
-class Server(AuthorizationServer):
-    """Authlib's Flask server, also accepting an already-built request (a resumed one)."""
-
-    def create_oauth2_request(self, request) -> OAuth2Request:
-        if isinstance(request, OAuth2Request):
-            return request
-        return super().create_oauth2_request(request)
-
-    def authenticate_client(self, request, methods, endpoint="token"):
-        try:
-            return super().authenticate_client(request, methods, endpoint)
-        except UnicodeDecodeError:  # Authlib decodes HTTP Basic credentials as UTF-8 unguarded
-            raise InvalidClientError(
-                status_code=401, description="Malformed HTTP Basic credentials."
-            ) from None
-
-    def get_token_grant(self, request):
-        try:
-            return super().get_token_grant(request)
-        except UnsupportedGrantTypeError as error:  # Authlib leaves the description empty
-            error.description = "The grant_type is missing or not supported by this provider."
-            raise
-
-
 def _token_lifetime(client: Client, grant_type: str) -> int:
     return current_app.config["ACCESS_TOKEN_TTL_SECONDS"]
 
 
 def init_server(app: Flask) -> None:
     """Build the app's server: grants, client authentication methods and endpoints."""
-    server = Server()
+    server = AuthorizationServer()
     server.init_app(app, query_client=query_client, save_token=tokens.save_token)
     # The admin scope is granted only to clients registered with it (admin API), so it is
     # accepted at the token endpoint without being advertised in discovery.
@@ -102,7 +73,7 @@ def init_server(app: Flask) -> None:
     app.extensions["idp_bearer"] = bearer
 
 
-def authorization_server() -> Server:
+def authorization_server() -> AuthorizationServer:
     """The current app's authorization server."""
     return current_app.extensions["idp_server"]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Request
 from authlib.oauth2 import OAuth2Error
 from flask import Blueprint, current_app, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError, validate_csrf
@@ -19,7 +18,7 @@ from ..errors import (
 from ..sessions import pending as pending_requests
 from . import keys
 from .authorize import authorize as decide
-from .authorize import resume_with_error, stored_request
+from .authorize import resume_with_error
 from .claims import userinfo_claims
 from .discovery import provider_metadata
 from .server import authorization_server, bearer_protector
@@ -62,7 +61,7 @@ def jwks():
 
 @bp.route("/authorize", methods=["GET", "POST"])
 def authorize():
-    return decide(FlaskOAuth2Request(request), request.values.to_dict(flat=False))
+    return decide(request.values.to_dict(flat=False))
 
 
 @bp.get("/authorize/resume/<uid>")
@@ -72,7 +71,7 @@ def resume(uid: str):
         return sign_in_error_page("expired")
     if pending.error:
         return resume_with_error(pending)
-    return decide(stored_request(pending.params), pending.params, pending)
+    return decide(pending.params, pending)
 
 
 @bp.post("/token")
