@@ -86,7 +86,6 @@ class AuthorizationCodeGrant(TokenRequestChecks, grants.AuthorizationCodeGrant):
             )
         ):
             db.session.add(SessionClient(session_id=session.id, client_id=request.client.client_id))
-        db.session.commit()
 
     def query_authorization_code(self, code: str, client: Client) -> AuthorizationCode | None:
         return tokens.consume_code(code, client.client_id)
