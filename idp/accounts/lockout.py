@@ -99,6 +99,8 @@ def record_failure(allowance: Allowance) -> None:
             _forget_older_than(forgotten)
     failures = db.session.scalar(
         db.select(FailureCounter.failures).where(FailureCounter.key == allowance.key))
+    if failures is None:  # a success reset the count meanwhile: nothing left to delay
+        return
     over = failures - config["LOCKOUT_FREE_FAILURES"]
     if over > 0:
         delay = min(config["LOCKOUT_BASE_DELAY_SECONDS"] * 2 ** min(over - 1, 20),

@@ -30,6 +30,7 @@ from ..extensions import db
 from ..models import Delivery, NotificationEmailChange, User
 from ..models.base import utcnow
 from ..security import digest, new_secret
+from ..single_use import use_once
 from ..urls import public_url
 from . import validation
 
@@ -176,15 +177,9 @@ def _withdraw_pending(user: User, now: datetime) -> None:
 
 
 def _consume(change: NotificationEmailChange) -> bool:
-    """Mark the request confirmed, if it still was pending (one conditional UPDATE)."""
-    now = utcnow()
-    return bool(db.session.execute(
-        update(NotificationEmailChange)
-        .where(NotificationEmailChange.id == change.id,
-               NotificationEmailChange.confirmed_at.is_(None),
-               NotificationEmailChange.expires_at > now)
-        .values(confirmed_at=now)
-    ).rowcount)
+    """Mark the request confirmed, if it still was pending (``use_once``)."""
+    return use_once(NotificationEmailChange.confirmed_at, change.id,
+                    NotificationEmailChange.expires_at > utcnow())
 
 
 def _audit_failure(user_id: int | None, reason: str) -> None:

@@ -32,6 +32,7 @@ from ..models import PasswordResetToken, User
 from ..models.base import utcnow
 from ..security import digest, new_secret
 from ..sessions.sso import end_all_sessions
+from ..single_use import use_once
 from ..urls import public_url
 from . import lockout, password_policy
 from .users import find_user, set_password
@@ -137,14 +138,8 @@ def _reason_to_ignore(user: User | None) -> str | None:
 
 
 def _consume(link: PasswordResetToken) -> bool:
-    """Mark the link used, if it still was usable (one conditional UPDATE)."""
-    now = utcnow()
-    return bool(db.session.execute(
-        update(PasswordResetToken)
-        .where(PasswordResetToken.id == link.id, PasswordResetToken.used_at.is_(None),
-               PasswordResetToken.expires_at > now)
-        .values(used_at=now)
-    ).rowcount)
+    """Mark the link used, if it still was usable (``use_once``)."""
+    return use_once(PasswordResetToken.used_at, link.id, PasswordResetToken.expires_at > utcnow())
 
 
 def _audit_failure(user_id: int | None, reason: str) -> None:

@@ -25,6 +25,7 @@ from ..extensions import db
 from ..models import Delivery, OtpChallenge, User
 from ..models.base import utcnow
 from ..security import keyed_digest
+from ..single_use import use_once
 
 CODE_DIGITS = 6
 
@@ -133,11 +134,7 @@ def verify(challenge: OtpChallenge | None, code: str) -> Verdict:
 
 def _end(challenge_id: int, reason: str, *conditions) -> bool:
     """End an open challenge (when ``conditions`` hold); False if it was no longer open."""
-    return bool(db.session.execute(
-        update(OtpChallenge)
-        .where(OtpChallenge.id == challenge_id, OtpChallenge.ended_at.is_(None), *conditions)
-        .values(ended_at=utcnow(), end_reason=reason)
-    ).rowcount)
+    return use_once(OtpChallenge.ended_at, challenge_id, *conditions, end_reason=reason)
 
 
 def open_challenge(challenge_id: int | None, user_id: int) -> OtpChallenge | None:

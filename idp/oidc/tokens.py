@@ -19,6 +19,7 @@ from ..extensions import db
 from ..models import AuthorizationCode, Token
 from ..models.base import new_identifier, utcnow
 from ..security import digest
+from ..single_use import use_once
 from . import refresh_retries
 
 
@@ -89,12 +90,7 @@ def consume_code(code: str, client_id: str) -> AuthorizationCode | None:
     if row is None:
         return None
     now = utcnow()
-    consumed = db.session.execute(
-        update(AuthorizationCode)
-        .where(AuthorizationCode.id == row.id, AuthorizationCode.used_at.is_(None))
-        .values(used_at=now)
-    ).rowcount
-    if not consumed:
+    if not use_once(AuthorizationCode.used_at, row.id):
         row.reused_at = now  # a redemption still saving its tokens revokes them (settle_code)
         _revoke_code_tokens(row)
         audit.record("token.code_reused", user_id=row.user_id, client_id=client_id)
@@ -138,11 +134,7 @@ def consume_refresh_token(value: str) -> Token | None:
     usable = row.revoked_at is None and row.refresh_expires_at is not None and (
         row.refresh_expires_at > now
     )
-    consumed = db.session.execute(
-        update(Token)
-        .where(Token.id == row.id, Token.refresh_used_at.is_(None))
-        .values(refresh_used_at=now)
-    ).rowcount
+    consumed = use_once(Token.refresh_used_at, row.id)
     if consumed and usable:
         return row
     if consumed:

@@ -10,11 +10,11 @@ import re
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import update
 
 from ..extensions import db
 from ..models import AuthorizationRequest
 from ..models.base import new_identifier, utcnow
+from ..single_use import use_once
 from .sso import browser_key
 
 UID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # the alphabet of new_identifier
@@ -64,9 +64,4 @@ def fail(pending: AuthorizationRequest, error: str) -> None:
 
 def complete(pending: AuthorizationRequest) -> bool:
     """Mark the request answered; False when another request already answered it."""
-    done = db.session.execute(
-        update(AuthorizationRequest)
-        .where(AuthorizationRequest.id == pending.id, AuthorizationRequest.completed_at.is_(None))
-        .values(completed_at=utcnow())
-    ).rowcount
-    return bool(done)
+    return use_once(AuthorizationRequest.completed_at, pending.id)
