@@ -10,6 +10,7 @@ import json
 import os
 import tomllib
 from collections.abc import Mapping
+from email import policy
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -167,6 +168,11 @@ def _validate_delivery(settings: dict[str, Any]) -> None:
         raise SettingsError("SMS_BACKEND outbox writes codes to the log: development only")
     if settings["MAIL_USE_TLS"] and settings["MAIL_USE_SSL"]:
         raise SettingsError("MAIL_USE_TLS and MAIL_USE_SSL exclude each other")
+    sender = settings["MAIL_DEFAULT_SENDER"]
+    parsed = policy.SMTP.header_factory("From", sender)
+    if len(parsed.addresses) != 1 or parsed.defects or not parsed.addresses[0].domain:
+        raise SettingsError("MAIL_DEFAULT_SENDER must be one address, such as "
+                            f"'MSSanté <ne-pas-repondre@example.fr>', got {sender!r}")
     base_url = settings["TWILIO_BASE_URL"]
     if base_url and not base_url.startswith(("https://", "http://")):
         raise SettingsError(f"TWILIO_BASE_URL must be empty or an http(s) URL: {base_url!r}")
