@@ -31,6 +31,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(
         SQLALCHEMY_DATABASE_URI=_database_url(settings["DATABASE_URL"]),
         SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings),
+        # Cookies and forms signed under a previous key stay valid after a rotation.
+        SECRET_KEY_FALLBACKS=settings["PREVIOUS_SECRET_KEYS"],
+        WTF_CSRF_SECRET_KEY=[*reversed(settings["PREVIOUS_SECRET_KEYS"]), settings["SECRET_KEY"]],
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=not is_development(settings),

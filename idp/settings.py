@@ -154,10 +154,17 @@ def _validate(settings: dict[str, Any]) -> None:
     if settings["REDIS_URL"] and not settings["REDIS_URL"].startswith(("redis://", "rediss://")):
         raise SettingsError(f"REDIS_URL must be a redis:// URL, got {settings['REDIS_URL']!r}")
     if not is_development(settings):
-        if settings["SECRET_KEY"] == DEVELOPMENT_SECRET or len(settings["SECRET_KEY"]) < 32:
+        if not _strong_secret(settings["SECRET_KEY"]):
             raise SettingsError("SECRET_KEY must be set to a random value of 32+ characters")
+        if not all(_strong_secret(key) for key in settings["PREVIOUS_SECRET_KEYS"]):
+            raise SettingsError("PREVIOUS_SECRET_KEYS must hold former values of SECRET_KEY: "
+                                "random values of 32+ characters, never the development one")
         if not issuer.startswith("https://"):
             raise SettingsError("ISSUER must use https outside development")
+
+
+def _strong_secret(key: str) -> bool:
+    return key != DEVELOPMENT_SECRET and len(key) >= 32
 
 
 def _validate_delivery(settings: dict[str, Any]) -> None:
