@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import csp
-from .extensions import babel, csrf, db, limiter, mail, migrate
+from .extensions import babel, csrf, db, limiter, migrate
 from .i18n import DEFAULT as DEFAULT_LOCALE
 from .i18n import select_locale, template_context
 from .settings import PROJECT_ROOT, is_development, load_settings
@@ -32,6 +32,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(
         SQLALCHEMY_DATABASE_URI=_database_url(settings["DATABASE_URL"]),
         SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings),
+        # Cookies and forms signed under a previous key stay valid after a rotation.
+        SECRET_KEY_FALLBACKS=settings["PREVIOUS_SECRET_KEYS"],
+        WTF_CSRF_SECRET_KEY=[*reversed(settings["PREVIOUS_SECRET_KEYS"]), settings["SECRET_KEY"]],
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=not is_development(settings),
@@ -48,8 +51,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
                      compare_type=True)
     csrf.init_app(app)
-    app.config["MAIL_SUPPRESS_SEND"] = False  # tests and development use the mail catcher
-    mail.init_app(app)
     app.config["RATELIMIT_STORAGE_URI"] = settings["REDIS_URL"] or "memory://"
     app.after_request(_retry_after_at_least_one_second)  # registered first: runs after the limiter
     limiter.init_app(app)

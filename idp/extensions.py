@@ -3,7 +3,6 @@
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -25,7 +24,6 @@ db = SQLAlchemy(
     session_options={"expire_on_commit": False},
 )
 migrate = Migrate()
-mail = Mail()
 csrf = CSRFProtect()
 # French first, English through ui_locales and Accept-Language (idp/i18n.py).
 babel = Babel()

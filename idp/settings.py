@@ -10,6 +10,7 @@ import json
 import os
 import tomllib
 from collections.abc import Mapping
+from email import policy
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -153,10 +154,17 @@ def _validate(settings: dict[str, Any]) -> None:
     if settings["REDIS_URL"] and not settings["REDIS_URL"].startswith(("redis://", "rediss://")):
         raise SettingsError(f"REDIS_URL must be a redis:// URL, got {settings['REDIS_URL']!r}")
     if not is_development(settings):
-        if settings["SECRET_KEY"] == DEVELOPMENT_SECRET or len(settings["SECRET_KEY"]) < 32:
+        if not _strong_secret(settings["SECRET_KEY"]):
             raise SettingsError("SECRET_KEY must be set to a random value of 32+ characters")
+        if not all(_strong_secret(key) for key in settings["PREVIOUS_SECRET_KEYS"]):
+            raise SettingsError("PREVIOUS_SECRET_KEYS must hold former values of SECRET_KEY: "
+                                "random values of 32+ characters, never the development one")
         if not issuer.startswith("https://"):
             raise SettingsError("ISSUER must use https outside development")
+
+
+def _strong_secret(key: str) -> bool:
+    return key != DEVELOPMENT_SECRET and len(key) >= 32
 
 
 def _validate_delivery(settings: dict[str, Any]) -> None:
@@ -167,6 +175,11 @@ def _validate_delivery(settings: dict[str, Any]) -> None:
         raise SettingsError("SMS_BACKEND outbox writes codes to the log: development only")
     if settings["MAIL_USE_TLS"] and settings["MAIL_USE_SSL"]:
         raise SettingsError("MAIL_USE_TLS and MAIL_USE_SSL exclude each other")
+    sender = settings["MAIL_DEFAULT_SENDER"]
+    parsed = policy.SMTP.header_factory("From", sender)
+    if len(parsed.addresses) != 1 or parsed.defects or not parsed.addresses[0].domain:
+        raise SettingsError("MAIL_DEFAULT_SENDER must be one address, such as "
+                            f"'MSSanté <ne-pas-repondre@example.fr>', got {sender!r}")
     base_url = settings["TWILIO_BASE_URL"]
     if base_url and not base_url.startswith(("https://", "http://")):
         raise SettingsError(f"TWILIO_BASE_URL must be empty or an http(s) URL: {base_url!r}")

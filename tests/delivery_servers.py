@@ -2,22 +2,29 @@
 
 ``mail_catcher``: the development mail catcher (SMTP server and Twilio-compatible endpoint); the
 session ``app`` sends to it, and every test starts with it empty. ``refusing_smtp``: an SMTP
-server that refuses every recipient with 550. ``unused_port``: a port nobody listens on.
-``app_settings``: change a few settings of the session app for one block.
+server that refuses every recipient with 550. ``secure_smtp``: SMTP servers over TLS (STARTTLS,
+or TLS from the first byte) that take mail only after a login. ``unused_port``: a port nobody
+listens on. ``app_settings``: change a few settings of the session app for one block.
 """
 
 from __future__ import annotations
 
 import contextlib
 import socket
+import ssl
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
-from idp.extensions import mail
 from idp.mailcatcher.server import MailCatcher
 from idp.mailcatcher.store import MessageStore
 from idp.mailcatcher.twilio_api import slow_delay
@@ -76,6 +83,32 @@ class SmtpServer:
     port: int
 
 
+@dataclass
+class SecureSmtp:
+    """Two SMTP servers with a self-signed certificate, taking mail from ``username`` only:
+    ``starttls_port`` requires STARTTLS before the login, ``tls_port`` speaks TLS from the first
+    byte. ``received`` holds the envelopes they accepted (raw content included)."""
+
+    starttls_port: int
+    tls_port: int
+    username: str = "idp-relay"
+    password: str = "relay-password"  # noqa: S105 - the test servers' own
+    received: list[Envelope] = field(default_factory=list)
+
+    def authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
+        """aiosmtpd authenticator: this server's one login, nothing else."""
+        login = (self.username.encode(), self.password.encode())
+        success = isinstance(auth_data, LoginPassword) and (
+            auth_data.login, auth_data.password) == login
+        return AuthResult(success=success, handled=False)  # aiosmtpd answers 535 on a failure
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        if not session.authenticated:
+            return "530 5.7.0 Authentication required"
+        self.received.append(envelope)
+        return "250 Message accepted"
+
+
 class _RefuseEveryRecipient:
     """aiosmtpd handler answering 550 to every RCPT TO."""
 
@@ -101,6 +134,53 @@ def refusing_smtp() -> Iterator[SmtpServer]:
     controller.stop()
 
 
+@pytest.fixture(scope="session")
+def secure_smtp_servers(tmp_path_factory) -> Iterator[SecureSmtp]:
+    """SMTP servers over STARTTLS and over TLS, for the whole test run."""
+    tls = _self_signed_tls(tmp_path_factory.mktemp("smtp-tls"))
+    servers = SecureSmtp(free_port(), free_port())
+    common = {"hostname": HOST, "server_hostname": "smtp.localhost",
+              "authenticator": servers.authenticate}
+    controllers = [
+        Controller(servers, port=servers.starttls_port, tls_context=tls, require_starttls=True,
+                   **common),
+        # The whole connection is TLS, but aiosmtpd only knows STARTTLS's: allow the login.
+        Controller(servers, port=servers.tls_port, ssl_context=tls, auth_require_tls=False,
+                   **common),
+    ]
+    for controller in controllers:
+        controller.start()
+    yield servers
+    for controller in controllers:
+        controller.stop()
+
+
+@pytest.fixture
+def secure_smtp(secure_smtp_servers) -> SecureSmtp:
+    """The secure SMTP servers, having received nothing yet in this test."""
+    secure_smtp_servers.received.clear()
+    return secure_smtp_servers
+
+
+def _self_signed_tls(directory) -> ssl.SSLContext:
+    """A server TLS context with a new self-signed certificate for smtp.localhost."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "smtp.localhost")])
+    now = datetime.now(UTC)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+                   .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                   .not_valid_before(now - timedelta(hours=1))
+                   .not_valid_after(now + timedelta(days=1)).sign(key, hashes.SHA256()))
+    cert_file, key_file = directory / "cert.pem", directory / "key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    return context
+
+
 @pytest.fixture
 def unused_port() -> int:
     """A port nothing listens on: connections to it are refused."""
@@ -109,13 +189,10 @@ def unused_port() -> int:
 
 @contextlib.contextmanager
 def app_settings(app, **values: Any) -> Iterator[None]:
-    """Run the block with some settings of ``app`` changed (Flask-Mail reads them again), then
-    put the old values back."""
+    """Run the block with some settings of ``app`` changed, then put the old values back."""
     saved = {key: app.config[key] for key in values}
     app.config.update(values)
-    mail.init_app(app)
     try:
         yield
     finally:
         app.config.update(saved)
-        mail.init_app(app)

@@ -230,6 +230,27 @@ def test_production_refuses_a_short_secret_key():
         load_settings(environ=environ)
 
 
+@pytest.mark.parametrize("previous", [DEVELOPMENT_SECRET, "short-but-not-the-default"])
+def test_production_refuses_the_development_or_a_short_key_among_the_previous_ones(previous):
+    environ = {"IDP_ENVIRONMENT": "production", "IDP_ISSUER": "https://auth.example.org",
+               "IDP_SECRET_KEY": STRONG_SECRET,
+               "IDP_PREVIOUS_SECRET_KEYS": json.dumps(["p" * 48, previous])}
+
+    with pytest.raises(SettingsError, match="PREVIOUS_SECRET_KEYS"):
+        load_settings(environ=environ)
+
+
+def test_previous_secret_keys_come_as_a_json_list_or_separated_by_commas():
+    production = {"IDP_ENVIRONMENT": "production", "IDP_ISSUER": "https://auth.example.org",
+                  "IDP_SECRET_KEY": STRONG_SECRET}
+    keys = ["p" * 48, "q" * 48]
+
+    for raw in (json.dumps(keys), ",".join(keys)):
+        settings = load_settings(environ={**production, "IDP_PREVIOUS_SECRET_KEYS": raw})
+        assert settings["PREVIOUS_SECRET_KEYS"] == keys
+    assert load_settings(environ={})["PREVIOUS_SECRET_KEYS"] == []
+
+
 def test_production_refuses_an_http_issuer():
     environ = {"IDP_ENVIRONMENT": "production", "IDP_ISSUER": "http://auth.example.org",
                "IDP_SECRET_KEY": STRONG_SECRET}

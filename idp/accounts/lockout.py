@@ -16,6 +16,9 @@ a person out by typing wrong passwords for their address:
   (``interaction.devices``) has a count of its own, which strangers' failures do not touch.
 
 Code failures are counted per person: only someone past the password step can make them.
+
+Counters are found by a keyed digest under SECRET_KEY alone (not PREVIOUS_SECRET_KEYS): a
+rotation of SECRET_KEY starts every count from zero, which forgets a day of failures at most.
 """
 
 from __future__ import annotations

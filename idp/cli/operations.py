@@ -64,6 +64,30 @@ def keys_rotate() -> None:
         click.echo(f"{key.alg}: signe désormais avec {key.kid}")
 
 
+@keys.command("reseal")
+@with_appcontext
+def keys_reseal() -> None:
+    """After a rotation of SECRET_KEY: encrypt under it the signing keys and the authenticator
+    secrets still encrypted under one of PREVIOUS_SECRET_KEYS."""
+    from .. import audit
+    from ..extensions import db
+    from ..factors.totp import reseal_secrets
+    from ..oidc.keys import reseal_signing_keys
+
+    signing_keys, authenticators = reseal_signing_keys(), reseal_secrets()
+    audit.record("keys.resealed", signing_keys=signing_keys.moved,
+                 authenticators=authenticators.moved)
+    db.session.commit()
+    reports = {"clés de signature": signing_keys, "secrets Google Authenticator": authenticators}
+    for kind, report in reports.items():
+        click.echo(f"{kind} : {report.moved} chiffré(s) à nouveau sous SECRET_KEY, "
+                   f"{report.unreadable} illisible(s)")
+    if any(report.unreadable for report in reports.values()):
+        raise click.ClickException(
+            "certains secrets ne sont lisibles ni avec SECRET_KEY ni avec PREVIOUS_SECRET_KEYS : "
+            "ajoutez à PREVIOUS_SECRET_KEYS la clé sous laquelle ils ont été chiffrés")
+
+
 @click.command("demo")
 @with_appcontext
 @one_unit_of_work

@@ -13,7 +13,7 @@ from .. import audit
 from ..extensions import db
 from ..models import Delivery, User
 from .channel import Channel, DeliveryFailed, Message
-from .mail import MailChannel
+from .mail import MailChannel, SmtpServer
 from .masking import mask
 from .outbox import OutboxChannel
 from .sms import TwilioChannel
@@ -69,7 +69,10 @@ def _channel(name: str) -> Channel:
     config = current_app.config
     timeout = config["DELIVERY_TIMEOUT_SECONDS"]
     if name == "email":
-        return MailChannel(timeout=timeout)
+        server = SmtpServer(config["MAIL_SERVER"], config["MAIL_PORT"],
+                            use_tls=config["MAIL_USE_TLS"], use_ssl=config["MAIL_USE_SSL"],
+                            username=config["MAIL_USERNAME"], password=config["MAIL_PASSWORD"])
+        return MailChannel(server, config["MAIL_DEFAULT_SENDER"], timeout=timeout)
     if name == "sms" and config["SMS_BACKEND"] == "outbox":
         return OutboxChannel()
     if name == "sms":

@@ -4,6 +4,9 @@ A code is 6 digits from ``secrets``, stored as a keyed hash, valid OTP_TTL_SECON
 (one conditional UPDATE), and OTP_MAX_ATTEMPTS wrong codes end the challenge. A new challenge
 supersedes every older one of the person; asking again within a challenge waits
 OTP_RESEND_COOLDOWN_SECONDS; at most OTP_HOURLY_CAP codes leave per person per hour.
+
+The keyed hash uses SECRET_KEY alone (not PREVIOUS_SECRET_KEYS): a code lives minutes, so one
+sent just before a rotation of SECRET_KEY is refused and the person asks for another.
 """
 
 from __future__ import annotations

@@ -4,6 +4,11 @@ RECOVERY_CODES_COUNT codes such as ``k7m2-9xqp`` (8 characters from ``secrets`` 
 without look-alikes, about 40 bits each) are shown once when generated; only a keyed hash is
 stored (a copy of the database does not reveal them). Generating again replaces the whole set.
 Each code works once: it is burnt by the conditional UPDATE that accepts it.
+
+Codes live until used or replaced, so a typed code is checked under SECRET_KEY and under each
+of PREVIOUS_SECRET_KEYS: a rotation of SECRET_KEY leaves them working. Their hashes cannot be
+moved under the new key (the codes are not kept), so a previous key stays needed while codes
+generated under it should work.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from .. import audit
 from ..extensions import db
 from ..models import RecoveryCode, User
 from ..models.base import utcnow
-from ..security import keyed_digest
+from ..security import keyed_digest, keyed_digests
 
 ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i
 HALF = 4
@@ -27,8 +32,9 @@ def generate(user: User) -> list[str]:
     """A new set of codes for the person, replacing the old one; returns them (shown once)."""
     codes = [_new_code() for _ in range(current_app.config["RECOVERY_CODES_COUNT"])]
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    db.session.add_all(RecoveryCode(user_id=user.id, code_hash=_digest(user.id, _normal(code)))
-                       for code in codes)
+    db.session.add_all(
+        RecoveryCode(user_id=user.id, code_hash=keyed_digest(_owned(user.id, _normal(code))))
+        for code in codes)
     audit.record("recovery_codes.generated", user_id=user.id, count=len(codes))
     db.session.commit()
     return codes
@@ -51,7 +57,7 @@ def use(user: User, typed: str) -> bool:
     return bool(db.session.execute(
         update(RecoveryCode)
         .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None),
-               RecoveryCode.code_hash == _digest(user.id, code))
+               RecoveryCode.code_hash.in_(keyed_digests(_owned(user.id, code))))
         .values(used_at=utcnow())
     ).rowcount)
 
@@ -74,6 +80,6 @@ def _normal(typed: str) -> str:
     return (typed or "").strip().lower().replace("-", "").replace(" ", "")[:64]
 
 
-def _digest(user_id: int, code: str) -> str:
-    """Keyed hash of a code, bound to its owner (the same code of two people differs)."""
-    return keyed_digest(f"recovery:{user_id}:{code}")
+def _owned(user_id: int, code: str) -> str:
+    """What is hashed for a code: bound to its owner (the same code of two people differs)."""
+    return f"recovery:{user_id}:{code}"

@@ -13,6 +13,11 @@ that the first code is the phone's code for another time (warehouse's clearer me
 
 The person enrols from the account page: ``start_enrolment`` keeps a new secret aside,
 ``confirm`` turns it on with a first code, ``remove`` takes it away.
+
+A secret sealed under a SECRET_KEY that is neither the current one nor one of
+PREVIOUS_SECRET_KEYS cannot be read: the authenticator is then not offered at sign-in (the
+person is told to use another factor and enrol again), the log says why, and a waiting
+enrolment gets a new secret. ``reseal_secrets`` moves every secret under the current key.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from .. import audit
 from ..extensions import db
 from ..models import OtpChallenge, TotpCredential, User
 from ..models.base import utcnow
+from ..security import Resealed
 from . import secrets_at_rest
 from .otp import CODE_DIGITS, Verdict
 
@@ -62,9 +68,14 @@ class Authenticator:
     amr = ("otp",)
 
     def available(self, user: User) -> bool:
-        return confirmed_credential(user) is not None
+        credential = confirmed_credential(user)
+        return credential is not None and readable_secret(credential) is not None
 
     def missing_help(self, user: User) -> str:
+        if confirmed_credential(user) is not None:  # unreadable since SECRET_KEY changed
+            return gettext("Google Authenticator ne peut plus être utilisé pour ce compte : "
+                           "connectez-vous par Email ou SMS, puis désactivez-le et activez-le "
+                           "à nouveau depuis votre espace personnel.")
         return gettext("Google Authenticator n'est pas activé pour ce compte : connectez-vous "
                        "par Email ou SMS, puis activez-le depuis votre espace personnel.")
 
@@ -92,9 +103,8 @@ def check_code(credential: TotpCredential, code: str, now: float | None = None,
     code = (code or "").strip().replace(" ", "")
     if not (code.isascii() and code.isdigit() and len(code) == CODE_DIGITS):
         return Verdict(False, "wrong")
-    try:
-        secret = secrets_at_rest.decrypt(credential.encrypted_secret)
-    except secrets_at_rest.InvalidToken:  # SECRET_KEY changed: the person must enrol again
+    secret = readable_secret(credential)
+    if secret is None:  # the person must enrol again
         return Verdict(False, "unavailable")
     step = _matching_step(secret, code, DRIFT_STEPS, now)
     if step is None:
@@ -120,6 +130,18 @@ def _matching_step(secret: str, code: str, reach: int, now: float | None) -> int
     return None
 
 
+def readable_secret(credential: TotpCredential) -> str | None:
+    """The credential's secret; None, and a warning in the log, when no configured key can
+    read it (SECRET_KEY changed and the one it replaced is not in PREVIOUS_SECRET_KEYS)."""
+    try:
+        return secrets_at_rest.decrypt(credential.encrypted_secret)
+    except secrets_at_rest.InvalidToken:
+        current_app.logger.warning(
+            "authenticator secret of user %s unreadable: sealed under a key that is neither "
+            "SECRET_KEY nor one of PREVIOUS_SECRET_KEYS", credential.user_id)
+        return None
+
+
 def credential_of(user: User) -> TotpCredential | None:
     """The person's authenticator, confirmed or still being enrolled."""
     return db.session.scalar(db.select(TotpCredential).where(TotpCredential.user_id == user.id))
@@ -138,6 +160,9 @@ def start_enrolment(user: User) -> TotpCredential:
         credential = TotpCredential(user_id=user.id,
                                     encrypted_secret=secrets_at_rest.encrypt(pyotp.random_base32()))
         db.session.add(credential)
+        db.session.commit()
+    elif not credential.confirmed_at and readable_secret(credential) is None:
+        credential.encrypted_secret = secrets_at_rest.encrypt(pyotp.random_base32())
         db.session.commit()
     return credential
 
@@ -164,6 +189,23 @@ def remove(user: User) -> bool:
         audit.record("totp.removed", user_id=user.id)
     db.session.commit()
     return bool(removed)
+
+
+def reseal_secrets() -> Resealed:
+    """Seal every authenticator secret under SECRET_KEY, after a rotation (the caller
+    commits); the unreadable ones stay as they are."""
+    moved = unreadable = 0
+    for credential in db.session.scalars(db.select(TotpCredential)):
+        try:
+            sealed = secrets_at_rest.resealed(credential.encrypted_secret)
+        except secrets_at_rest.InvalidToken:
+            unreadable += 1
+            continue
+        if sealed is not None:
+            credential.encrypted_secret = sealed
+            moved += 1
+    db.session.flush()
+    return Resealed(moved, unreadable)
 
 
 def enrolment_secret(credential: TotpCredential) -> str:

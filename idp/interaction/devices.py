@@ -6,7 +6,9 @@ identifier and a short digest of each address it signed in to, the latest first 
 password step counts this browser's failures apart from strangers' (``accounts.lockout``): a
 person's usual browser is never delayed by someone else typing wrong passwords for their
 address. The cookie lasts DEVICE_COOKIE_MAX_AGE_SECONDS after the latest sign-in; a forged,
-stale or damaged one counts as no cookie.
+stale or damaged one counts as no cookie. It outlives a rotation of SECRET_KEY: its signature
+and digests are checked under PREVIOUS_SECRET_KEYS too, and the next sign-in writes them under
+SECRET_KEY.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import secrets
 from flask import after_this_request, current_app, g, request
 from itsdangerous import BadData, URLSafeTimedSerializer
 
-from ..security import keyed_digest
+from ..security import keyed_digests, secret_keys
 
 COOKIE_NAME = "idp_device"
 MAX_ADDRESSES = 20
@@ -27,7 +29,7 @@ def known_device(identifier: str) -> str | None:
     """This browser's device identifier if it signed in to the address ``identifier`` before
     (as the lockout normalises it), else None."""
     device, addresses = _read()
-    return device if device and _tag(identifier) in addresses else None
+    return device if device and any(tag in addresses for tag in _tags(identifier)) else None
 
 
 def remember_sign_in(identifier: str) -> None:
@@ -35,8 +37,8 @@ def remember_sign_in(identifier: str) -> None:
     request sets the cookie."""
     device, addresses = _read()
     device = device or secrets.token_urlsafe(16)
-    tag = _tag(identifier)
-    addresses = [tag, *(a for a in addresses if a != tag)][:MAX_ADDRESSES]
+    tags = _tags(identifier)
+    addresses = [tags[0], *(a for a in addresses if a not in tags)][:MAX_ADDRESSES]
     g.device_cookie = (device, addresses)
     value = _serializer().dumps({"d": device, "a": addresses})
     config = current_app.config
@@ -66,9 +68,12 @@ def _read() -> tuple[str | None, list[str]]:
     return g.device_cookie
 
 
-def _tag(identifier: str) -> str:
-    return keyed_digest(f"device-cookie:{identifier}")[:16]
+def _tags(identifier: str) -> list[str]:
+    """The short digests of ``identifier`` under each configured key, SECRET_KEY's first."""
+    return [digest[:16] for digest in keyed_digests(f"device-cookie:{identifier}")]
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+    """Signs with SECRET_KEY; verifies under it or one of PREVIOUS_SECRET_KEYS (itsdangerous
+    takes the keys oldest first and signs with the last)."""
+    return URLSafeTimedSerializer(secret_keys()[::-1], salt=_SALT)

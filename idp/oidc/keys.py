@@ -3,7 +3,8 @@
 Each configured algorithm (RS256, ES256) has one *active* key that signs, one *next* key that is
 already published so clients cache it before it signs, and *retired* keys that stay published
 until what they signed has expired. Private keys are stored as PKCS#8 PEM encrypted with a
-passphrase derived from SECRET_KEY; they are never served.
+passphrase derived from SECRET_KEY; they are never served. A key encrypted under one of
+PREVIOUS_SECRET_KEYS is still read, and ``reseal_signing_keys`` encrypts it under SECRET_KEY.
 """
 
 from __future__ import annotations
@@ -21,11 +22,32 @@ from .. import audit
 from ..extensions import db
 from ..models import KeyState, SigningKey
 from ..models.base import utcnow
-from ..security import derived_key
+from ..security import Resealed, derived_key, secret_keys
+
+LABEL = b"idp signing keys at rest"
 
 
-def _passphrase() -> bytes:
-    return derived_key(current_app.config["SECRET_KEY"], b"idp signing keys at rest")
+class SigningKeyUnreadable(RuntimeError):
+    """A private signing key was encrypted under none of SECRET_KEY and PREVIOUS_SECRET_KEYS."""
+
+
+def _passphrases() -> list[bytes]:
+    """The passphrase of each configured key, SECRET_KEY's (the one that encrypts) first."""
+    return [derived_key(key, LABEL) for key in secret_keys()]
+
+
+def _private_key(row: SigningKey, passphrases: list[bytes]) -> tuple[Any, int]:
+    """The private key of ``row`` and the index of the passphrase that opened it."""
+    key_type = ECKey if row.alg == "ES256" else RSAKey
+    for index, passphrase in enumerate(passphrases):
+        try:
+            return key_type.import_key(row.encrypted_private_key, password=passphrase), index
+        except ValueError:  # another passphrase
+            continue
+    raise SigningKeyUnreadable(
+        f"the private key {row.kid} ({row.alg}) was encrypted under a key that is neither "
+        "SECRET_KEY nor one of PREVIOUS_SECRET_KEYS: put the SECRET_KEY it was made under in "
+        "PREVIOUS_SECRET_KEYS")
 
 
 def _generate(alg: str, state: KeyState) -> SigningKey:
@@ -41,7 +63,7 @@ def _generate(alg: str, state: KeyState) -> SigningKey:
         alg=alg,
         state=state.value,
         public_jwk=public,
-        encrypted_private_key=key.as_pem(private=True, password=_passphrase()).decode("ascii"),
+        encrypted_private_key=key.as_pem(private=True, password=_passphrases()[0]).decode("ascii"),
         activated_at=now if state is KeyState.ACTIVE else None,
     )
     db.session.add(row)
@@ -88,6 +110,28 @@ def rotate_keys() -> list[SigningKey]:
     db.session.commit()  # stored before any cache is told to load them
     key_ring(current_app).invalidate()
     return activated
+
+
+def reseal_signing_keys() -> Resealed:
+    """Encrypt under SECRET_KEY every private key that signs or will sign and is still
+    encrypted under one of PREVIOUS_SECRET_KEYS, after a rotation (the caller commits).
+    Unreadable ones stay as they are; retired ones sign no more and are left alone."""
+    passphrases = _passphrases()
+    moved = unreadable = 0
+    for row in db.session.scalars(
+        db.select(SigningKey).where(SigningKey.state != KeyState.RETIRED.value)
+    ):
+        try:
+            private, opened_with = _private_key(row, passphrases)
+        except SigningKeyUnreadable:
+            unreadable += 1
+            continue
+        if opened_with:
+            row.encrypted_private_key = private.as_pem(
+                private=True, password=passphrases[0]).decode("ascii")
+            moved += 1
+    db.session.flush()
+    return Resealed(moved, unreadable)
 
 
 def ensure_keys() -> None:
@@ -147,13 +191,11 @@ class KeyRing:
             )
             .order_by(SigningKey.id)
         ).all()
-        passphrase = _passphrase()
+        passphrases = _passphrases()
         signing = {}
         for row in rows:
             if row.state == KeyState.ACTIVE.value:
-                key_type = ECKey if row.alg == "ES256" else RSAKey
-                private = key_type.import_key(row.encrypted_private_key, password=passphrase)
-                signing[row.alg] = (row.kid, private)
+                signing[row.alg] = (row.kid, _private_key(row, passphrases)[0])
         jwks = {"keys": [row.public_jwk for row in rows]}
         return _Snapshot(time.monotonic(), signing, jwks, KeySet.import_key_set(jwks))
 

@@ -69,9 +69,10 @@ def authenticator(user):
 
 
 def _enrolment_page(user, error=None):
-    """The QR code and the secret of the authenticator waiting for its first code."""
+    """The QR code and the secret of the authenticator waiting for its first code (an
+    unreadable secret is replaced by "Activer Google Authenticator" on the overview)."""
     credential = totp.credential_of(user)
-    if credential is None or credential.confirmed_at:
+    if credential is None or credential.confirmed_at or totp.readable_secret(credential) is None:
         return redirect(url_for("account.overview"))
     return page(
         "account/authenticator.html",

@@ -1,5 +1,5 @@
-"""Delivery settings: the SMS backend, SMTP security and the Twilio address are checked at start-up;
-Flask-Mail is bound to the SMTP settings."""
+"""Delivery settings: the SMS backend, SMTP security, the sender and the Twilio address are
+checked at start-up."""
 
 from __future__ import annotations
 
@@ -33,6 +33,8 @@ def test_environment_variables_configure_the_smtp_server():
         ({"IDP_SMS_BACKEND": "pigeon"}, "SMS_BACKEND must be twilio or outbox"),
         ({**PRODUCTION, "IDP_SMS_BACKEND": "outbox"}, "development only"),
         ({"IDP_MAIL_USE_TLS": "true", "IDP_MAIL_USE_SSL": "true"}, "exclude each other"),
+        ({"IDP_MAIL_DEFAULT_SENDER": "MSSanté"}, "MAIL_DEFAULT_SENDER must be one address"),
+        ({"IDP_MAIL_DEFAULT_SENDER": "a@example.fr, b@example.fr"}, "MAIL_DEFAULT_SENDER"),
         ({"IDP_TWILIO_BASE_URL": "127.0.0.1:8025"}, "TWILIO_BASE_URL"),
         ({"IDP_DELIVERY_TIMEOUT_SECONDS": "0"}, "DELIVERY_TIMEOUT_SECONDS must be positive"),
     ],
@@ -45,11 +47,3 @@ def test_bad_delivery_settings_stop_the_start_up(environ, message):
 def test_the_outbox_is_accepted_in_development_and_twilio_s_own_address_by_default():
     assert load_settings(environ={"IDP_SMS_BACKEND": "outbox"})["SMS_BACKEND"] == "outbox"
     assert load_settings(environ={**PRODUCTION, "IDP_TWILIO_BASE_URL": ""})["TWILIO_BASE_URL"] == ""
-
-
-def test_flask_mail_is_bound_to_the_smtp_settings(app, mail_catcher):
-    state = app.extensions["mail"]
-
-    assert (state.server, state.port) == ("127.0.0.1", mail_catcher.smtp_port)
-    assert state.default_sender == app.config["MAIL_DEFAULT_SENDER"]
-    assert state.suppress is False

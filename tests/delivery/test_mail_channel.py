@@ -1,9 +1,11 @@
-"""A code by e-mail goes through Flask-Mail to a real SMTP server; a server that refuses it, is
-down or does not answer leaves a failed delivery record with its reason, audited, and no error."""
+"""A code by e-mail goes through smtplib to a real SMTP server (plain, STARTTLS or TLS, with a
+login when configured); a server that refuses it, is down, speaks no TLS or does not answer
+leaves a failed delivery record with its reason, audited, and no error."""
 
 from __future__ import annotations
 
 import socket
+from email import message_from_bytes, policy
 
 import pytest
 
@@ -98,3 +100,59 @@ def test_an_smtp_server_that_never_answers_is_given_up_after_the_timeout(app, ct
             delivery = deliver(user, "email", CODE_EMAIL)
 
     assert (delivery.status, delivery.reason) == ("failed", "SMTP timeout")
+
+
+def test_an_email_any_relay_accepts_is_seven_bit_dated_and_identified(app, ctx, secure_smtp):
+    accented = Message(to=NOTIFICATION_EMAIL, subject="Connexion à votre compte MSSanté",
+                       text="Votre code : 123456\nÀ bientôt, l'équipe MSSanté " + "é" * 80,
+                       html="<p>À bientôt, l'équipe MSSanté</p>")
+    with app_settings(app, MAIL_PORT=secure_smtp.starttls_port, MAIL_USE_TLS=True,
+                      MAIL_USERNAME=secure_smtp.username, MAIL_PASSWORD=secure_smtp.password):
+        deliver(alice(), "email", accented)
+
+    [envelope] = secure_smtp.received
+    assert envelope.mail_from == "ne-pas-repondre@mssante.localhost"  # the bare address
+    assert envelope.rcpt_tos == [NOTIFICATION_EMAIL]
+    raw = envelope.original_content
+    assert raw.isascii()  # no 8BITMIME needed
+    email = message_from_bytes(raw, policy=policy.default)
+    assert email["Date"] and email["Message-ID"].endswith("@mssante.localhost>")
+    assert email.get_content_type() == "multipart/alternative"
+    text, html = email.get_body(("plain",)), email.get_body(("html",))
+    assert text.get_content().replace("\r\n", "\n").strip() == accented.text
+    assert html.get_content().strip() == accented.html
+    body_lines = text.as_string().split("\n\n", 1)[1].splitlines()
+    assert max(len(line) for line in body_lines) <= 76  # RFC 2045's limit
+
+
+@pytest.mark.parametrize("use", ["MAIL_USE_TLS", "MAIL_USE_SSL"])
+def test_an_email_goes_over_tls_with_the_configured_login(app, ctx, secure_smtp, use):
+    port = secure_smtp.starttls_port if use == "MAIL_USE_TLS" else secure_smtp.tls_port
+    with app_settings(app, MAIL_PORT=port, **{use: True}, MAIL_USERNAME=secure_smtp.username,
+                      MAIL_PASSWORD=secure_smtp.password):
+        delivery = deliver(alice(), "email", CODE_EMAIL)
+
+    assert (delivery.status, delivery.reason) == ("sent", None)
+    [envelope] = secure_smtp.received
+    assert envelope.rcpt_tos == [NOTIFICATION_EMAIL]
+
+
+def test_a_refused_login_leaves_a_failed_record_with_the_servers_answer(app, ctx, secure_smtp):
+    with app_settings(app, MAIL_PORT=secure_smtp.starttls_port, MAIL_USE_TLS=True,
+                      MAIL_USERNAME=secure_smtp.username, MAIL_PASSWORD="wrong"):
+        delivery = deliver(alice(), "email", CODE_EMAIL)
+
+    assert delivery.status == "failed"
+    assert delivery.reason.startswith("SMTP 535 ")
+    assert secure_smtp.received == []
+
+
+def test_tls_towards_a_server_without_tls_leaves_a_failed_record_that_says_so(
+    app, ctx, mail_catcher
+):
+    with app_settings(app, MAIL_USE_SSL=True):  # the mail catcher speaks plain SMTP
+        delivery = deliver(alice(), "email", CODE_EMAIL)
+
+    assert delivery.status == "failed"
+    assert delivery.reason.startswith("SMTP TLS error: ")
+    assert mail_catcher.messages() == []
