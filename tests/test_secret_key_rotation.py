@@ -20,7 +20,6 @@ from idp.interaction import devices
 from idp.models import User
 from idp.oidc.keys import SigningKeyUnreadable, key_ring
 
-from .account.account_journey import follow, sign_in_to_account
 from .helpers import Actors
 from .interaction.second_factor_journey import (
     ALICE,
@@ -33,6 +32,7 @@ from .interaction.second_factor_journey import (
     start,
     type_code,
 )
+from .portal.account_journey import follow, sign_in_to_account
 
 KEY_A = "key-A-" + "a" * 42
 KEY_B = "key-B-" + "b" * 42
@@ -155,6 +155,7 @@ def test_what_is_written_after_a_rotation_needs_the_new_key_alone(before, restar
         totp.remove(user)
         sealed = totp.start_enrolment(user).encrypted_secret
         codes = recovery.generate(user)
+        db.session.commit()
         db.session.remove()
 
     with restart().app_context():  # KEY_A forgotten

@@ -77,7 +77,7 @@ def keys_reseal() -> None:
     signing_keys, authenticators = reseal_signing_keys(), reseal_secrets()
     audit.record("keys.resealed", signing_keys=signing_keys.moved,
                  authenticators=authenticators.moved)
-    db.session.commit()
+    db.session.commit()  # the edge: what was resealed stays so, even if some secrets were not
     reports = {"clés de signature": signing_keys, "secrets Google Authenticator": authenticators}
     for kind, report in reports.items():
         click.echo(f"{kind} : {report.moved} chiffré(s) à nouveau sous SECRET_KEY, "

@@ -36,7 +36,6 @@ def generate(user: User) -> list[str]:
         RecoveryCode(user_id=user.id, code_hash=keyed_digest(_owned(user.id, _normal(code))))
         for code in codes)
     audit.record("recovery_codes.generated", user_id=user.id, count=len(codes))
-    db.session.commit()
     return codes
 
 

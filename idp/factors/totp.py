@@ -85,7 +85,7 @@ class Authenticator:
     def verify(self, user: User, challenge: OtpChallenge | None, code: str) -> Verdict:
         credential = confirmed_credential(user)
         verdict = check_code(credential, code) if credential else Verdict(False, "unavailable")
-        db.session.commit()
+        db.session.commit()  # the step used is settled at once: the same code works once
         return verdict
 
     @staticmethod
@@ -160,10 +160,9 @@ def start_enrolment(user: User) -> TotpCredential:
         credential = TotpCredential(user_id=user.id,
                                     encrypted_secret=secrets_at_rest.encrypt(pyotp.random_base32()))
         db.session.add(credential)
-        db.session.commit()
+        db.session.flush()
     elif not credential.confirmed_at and readable_secret(credential) is None:
         credential.encrypted_secret = secrets_at_rest.encrypt(pyotp.random_base32())
-        db.session.commit()
     return credential
 
 
@@ -176,7 +175,6 @@ def confirm(user: User, code: str) -> Verdict:
     if verdict.ok:
         credential.confirmed_at = utcnow()
         audit.record("totp.enabled", user_id=user.id)
-    db.session.commit()
     return verdict
 
 
@@ -187,7 +185,6 @@ def remove(user: User) -> bool:
     ).rowcount
     if removed:
         audit.record("totp.removed", user_id=user.id)
-    db.session.commit()
     return bool(removed)
 
 
