@@ -14,7 +14,7 @@ from ..factors.registry import DEFAULT_FACTOR, FACTORS, choices_for
 from ..models import AuthorizationRequest, Client, User
 from .code_step import blocked_message, code_accepted, code_refused, second_factor_step
 from .flow import complete_authentication, update_second_factor_state
-from .limits import failures_per_ip, per_ip, per_person
+from .limits import checks_a_code, per_ip, per_person
 from .screens import bp, page
 
 
@@ -68,9 +68,7 @@ def code(uid: str):
 
 
 @bp.post("/<uid>/code")
-@per_ip
-@failures_per_ip
-@per_person
+@checks_a_code
 def check_code(uid: str):
     pending, client, state, user = second_factor_step(uid)
     factor = FACTORS.get(state.get("factor"))

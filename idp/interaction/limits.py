@@ -61,3 +61,9 @@ per_identifier = limiter.limit(_setting("RATELIMIT_SIGNIN_PER_ACCOUNT"),
 #: Second-factor posts for one person, from any address.
 per_person = limiter.shared_limit(_setting("RATELIMIT_SIGNIN_PER_ACCOUNT"),
                                   scope="second-factor", key_func=second_factor_person)
+
+
+def checks_a_code(view):
+    """The limits of a post that checks a code (sent, authenticator or recovery): every post
+    and every failed step of the address, and the person's posts."""
+    return per_ip(failures_per_ip(per_person(view)))

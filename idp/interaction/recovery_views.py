@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from ..factors import recovery as recovery_codes
 from .code_step import blocked_message, code_accepted, code_refused, second_factor_step
 from .flow import complete_authentication
-from .limits import failures_per_ip, per_ip, per_person
+from .limits import checks_a_code
 from .screens import bp, page
 
 WRONG_CODE = _l("Code de secours incorrect ou déjà utilisé.")
@@ -31,9 +31,7 @@ def recovery(uid: str):
 
 
 @bp.post("/<uid>/recovery")
-@per_ip
-@failures_per_ip
-@per_person
+@checks_a_code
 def check_recovery_code(uid: str):
     pending, client, state, user = second_factor_step(uid)
     blocked = blocked_message(user)
