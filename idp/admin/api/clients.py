@@ -3,14 +3,17 @@ rotate the secret, disable and enable. A secret is shown once, in the answer tha
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import url_for
 from pydantic import Field
 
 from .. import clients as service
+from ..actors import Actor
 from . import answers
 from .auth import current_actor
-from .operations import operation
-from .shapes import Body, JsonObject, NoBody, Text, Texts
+from .operations import action, operation
+from .shapes import Body, JsonObject, Text, Texts
 
 CLIENTS = "Clients"
 CLIENT = {"client_id": "Identifiant du client."}
@@ -78,23 +81,18 @@ def update_client(client_id: str, body: ClientSettings):
     return service.describe(service.update_client(current_actor(), client_id, **body.sent()))
 
 
-@operation("POST", "/clients/<client_id>/rotate-secret", "Donner un nouveau secret au client",
-           tag=CLIENTS, path=CLIENT, body=NoBody, answer=answers.NewSecret, errors=(404,))
-def rotate_client_secret(client_id: str):
-    actor = current_actor()
+def _rotate_secret(actor: Actor, client_id: str) -> dict[str, Any]:
     secret = service.rotate_secret(actor, client_id)
-    client = service.get_client(actor, client_id)
-    return {**service.describe(client), "client_secret": secret}
+    client = service.describe(service.get_client(actor, client_id))
+    return {**client, "client_secret": secret}
 
 
-@operation("POST", "/clients/<client_id>/disable", "Désactiver le client (ses jetons sont "
-           "révoqués)", tag=CLIENTS, path=CLIENT, body=NoBody, answer=answers.Client,
-           errors=(404,))
-def disable_client(client_id: str):
-    return service.describe(service.disable_client(current_actor(), client_id))
-
-
-@operation("POST", "/clients/<client_id>/enable", "Réactiver le client", tag=CLIENTS,
-           path=CLIENT, body=NoBody, answer=answers.Client, errors=(404,))
-def enable_client(client_id: str):
-    return service.describe(service.enable_client(current_actor(), client_id))
+action("/clients/<client_id>/rotate-secret", "Donner un nouveau secret au client",
+       _rotate_secret, endpoint="client_rotate_secret", tag=CLIENTS, path=CLIENT,
+       answer=answers.NewSecret)
+action("/clients/<client_id>/disable", "Désactiver le client (ses jetons sont révoqués)",
+       lambda actor, client_id: service.describe(service.disable_client(actor, client_id)),
+       endpoint="client_disable", tag=CLIENTS, path=CLIENT, answer=answers.Client)
+action("/clients/<client_id>/enable", "Réactiver le client",
+       lambda actor, client_id: service.describe(service.enable_client(actor, client_id)),
+       endpoint="client_enable", tag=CLIENTS, path=CLIENT, answer=answers.Client)

@@ -5,7 +5,8 @@ from these declarations alone).
 ``operation`` registers the route; before the view runs, the query and the body are read
 against their shapes (refused with 4xx otherwise) and handed to the view as ``query`` and
 ``body``; the view's result leaves through the answer's shape, so an answer holds exactly the
-members documented.
+members documented. ``action`` declares the POST routes that act on one record and take no
+parameters (disable, enable, unlock...).
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from typing import Any
 
 from flask import Response
 
+from ..actors import Actor
 from . import bp
+from .auth import current_actor
 from .inputs import read_body, read_query
-from .shapes import Answer, Body, Query
+from .shapes import Answer, Body, NoBody, Query
 
 PATH_PARAMETER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
@@ -91,3 +94,15 @@ def _answer(op: Operation, result: Any):
         return "", op.status, headers
     return op.answer.model_validate(result).model_dump(mode="json"), op.status, headers
 
+
+def action(rule: str, summary: str, act: Callable[[Actor, str], Any], *, endpoint: str,
+           **declared: Any) -> None:
+    """A POST route that acts on the one record its path names and takes no parameters:
+    ``act(actor, key)`` does it and returns what the route answers (404: no such record)."""
+    [name] = PATH_PARAMETER.findall(rule)
+
+    def run_action(**keys: str):
+        return act(current_actor(), keys[name])
+
+    operation("POST", rule, summary, endpoint=endpoint, body=NoBody, errors=(404,),
+              **declared)(run_action)

@@ -4,6 +4,8 @@ request, then calls the service function the web area and the CLI call too."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from flask import url_for
@@ -17,8 +19,8 @@ from .. import accounts
 from ..actors import ADMIN_ONLY, WRITE, Actor, organisation_for, require, user_for
 from . import answers
 from .auth import current_actor
-from .operations import operation
-from .shapes import Body, NoBody, Page, Query, QueryText, Text
+from .operations import action, operation
+from .shapes import Body, Page, Query, QueryText, Text
 
 ACCOUNTS = "Comptes"
 ACCOUNT = {"address": "Adresse MSSanté du compte."}
@@ -148,42 +150,29 @@ def _check_changes(actor: Actor, user: User, body: dict[str, Any]) -> None:
                                   "c'est déjà l'adresse MSSanté ou de notification du compte.")
 
 
-@operation("POST", "/users/<address>/password-reset", "Envoyer un lien de nouveau mot de passe",
-           tag=ACCOUNTS, path=ACCOUNT, body=NoBody, answer=answers.User, errors=(404,))
-def send_password_reset(address: str):
-    return user_json(accounts.send_password_reset(current_actor(), address))
+def _account_action(path: str, summary: str, service: Callable[[Actor, str], User]) -> None:
+    """POST /users/{address}/<path>: ``service`` acts on the account, which answers."""
+    action(f"/users/<address>/{path}", summary,
+           lambda actor, address: user_json(service(actor, address)),
+           endpoint=f"account_{path.replace('-', '_')}", tag=ACCOUNTS, path=ACCOUNT,
+           answer=answers.User)
 
 
-@operation("POST", "/users/<address>/factors-reset",
-           "Retirer l'application d'authentification et les codes de secours", tag=ACCOUNTS,
-           path=ACCOUNT, body=NoBody, answer=answers.User, errors=(404,))
-def reset_factors(address: str):
-    return user_json(accounts.reset_factors(current_actor(), address))
+_account_action("password-reset", "Envoyer un lien de nouveau mot de passe",
+                accounts.send_password_reset)
+_account_action("factors-reset", "Retirer l'application d'authentification et les codes de "
+                "secours", accounts.reset_factors)
+_account_action("unlock", "Lever les délais après échecs", accounts.unlock)
+_account_action("disable", "Désactiver le compte (ses sessions se terminent)",
+                partial(accounts.set_enabled, enabled=False))
+_account_action("enable", "Réactiver le compte", partial(accounts.set_enabled, enabled=True))
 
 
-@operation("POST", "/users/<address>/unlock", "Lever les délais après échecs", tag=ACCOUNTS,
-           path=ACCOUNT, body=NoBody, answer=answers.User, errors=(404,))
-def unlock_user(address: str):
-    return user_json(accounts.unlock(current_actor(), address))
-
-
-@operation("POST", "/users/<address>/sessions-end", "Terminer toutes les sessions",
-           tag=ACCOUNTS, path=ACCOUNT, body=NoBody, answer=answers.SessionsEnded,
-           errors=(404,))
-def end_user_sessions(address: str):
-    actor = current_actor()
+def _end_sessions(actor: Actor, address: str) -> dict[str, Any]:
     ended = accounts.end_sessions(actor, address)
     return {"address": user_for(actor, address).email, "sessions_ended": ended}
 
 
-@operation("POST", "/users/<address>/disable", "Désactiver le compte (ses sessions se "
-           "terminent)", tag=ACCOUNTS, path=ACCOUNT, body=NoBody, answer=answers.User,
-           errors=(404,))
-def disable_user(address: str):
-    return user_json(accounts.set_enabled(current_actor(), address, False))
-
-
-@operation("POST", "/users/<address>/enable", "Réactiver le compte", tag=ACCOUNTS,
-           path=ACCOUNT, body=NoBody, answer=answers.User, errors=(404,))
-def enable_user(address: str):
-    return user_json(accounts.set_enabled(current_actor(), address, True))
+action("/users/<address>/sessions-end", "Terminer toutes les sessions", _end_sessions,
+       endpoint="account_sessions_end", tag=ACCOUNTS, path=ACCOUNT,
+       answer=answers.SessionsEnded)
