@@ -9,6 +9,7 @@ or holding NUL, an unknown, repeated or malformed query parameter.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import cache
 from typing import Any, TypeVar
 
@@ -16,14 +17,14 @@ from flask import request
 from pydantic import BaseModel, ValidationError
 
 from .problems import Problem, invalid
-from .shapes import Body, Query
+from .shapes import REFUSED, Body, Query
 
 B = TypeVar("B", bound=Body)
 Q = TypeVar("Q", bound=Query)
+Reason = Callable[[str, list[dict[str, Any]], dict[str, Any]], str]
 
 TYPE_NAMES = {"string": "texte", "boolean": "booléen (true ou false)", "object": "objet JSON",
               "array": "liste de textes", "integer": "entier", "null": "null"}
-OWN_ERRORS = {"nul"}  # raised by the shapes' own checks, with their French reason
 
 
 def read_body(shape: type[B]) -> B:
@@ -56,7 +57,7 @@ def read_query(shape: type[Q]) -> Q:
         raise invalid(_refusal(error, shape, "Paramètre", _parameter_reason)) from None
 
 
-def _refusal(error: ValidationError, shape: type[BaseModel], noun: str, reason) -> str:
+def _refusal(error: ValidationError, shape: type[BaseModel], noun: str, reason: Reason) -> str:
     """The French detail of a refusal: unknown names first, then missing ones, then the first
     value refused."""
     errors = error.errors(include_url=False)
@@ -70,19 +71,21 @@ def _refusal(error: ValidationError, shape: type[BaseModel], noun: str, reason) 
 
 
 def _member_reason(name: str, errors: list[dict[str, Any]], schema: dict[str, Any]) -> str:
-    own = next((e for e in errors if e["type"] in OWN_ERRORS), None)
+    own = next((e for e in errors if e["type"] == REFUSED), None)
     expected = f"{' ou '.join(_type_names(schema))} attendu"
     return f"Valeur invalide pour « {name} » : {own['msg'] if own else expected}."
 
 
 def _parameter_reason(name: str, errors: list[dict[str, Any]], schema: dict[str, Any]) -> str:
     error = errors[0]
-    if error["type"] == "string_too_long":
-        predicate = f"est trop long ({error['ctx']['max_length']} caractères au plus)"
-    elif schema.get("type") == "integer":
+    if schema.get("type") == "integer":
         predicate = f"doit être un entier entre {schema['minimum']} et {schema['maximum']}"
+    elif error["type"] == "string_too_long":
+        predicate = f"est trop long ({error['ctx']['max_length']} caractères au plus)"
+    elif error["type"] == REFUSED:
+        predicate = error["msg"]
     else:
-        predicate = error["msg"]  # the shape's own French predicate
+        predicate = "n'a pas une valeur valide"
     return f"« {name} » {predicate}."
 
 

@@ -27,6 +27,7 @@ from pydantic_core import PydanticCustomError
 MAX_PAGE = 1_000_000
 MAX_TEXT = 1024
 IN_PLACE = {"x-in-place": True}  # a nested shape the document writes in place, not by name
+REFUSED = "refused"  # the error type of the checks below: their message is the French reason
 
 
 class Body(BaseModel):
@@ -73,7 +74,7 @@ def _no_nul(value: Any) -> Any:
     except RecursionError:
         refused = True
     if refused:
-        raise PydanticCustomError("nul", "caractère NUL ou imbrication excessive")
+        raise PydanticCustomError(REFUSED, "caractère NUL ou imbrication excessive")
     return value
 
 
@@ -87,7 +88,7 @@ def _whole_number(raw: Any) -> Any:
     """Digits 0-9 only: no sign, no space, no underscore, no other script's digits."""
     if isinstance(raw, str):
         if not (raw.isascii() and raw.isdigit()):
-            raise PydanticCustomError("whole_number", "doit être un entier")
+            raise PydanticCustomError(REFUSED, "doit être un entier")
         return int(raw)
     return raw
 
@@ -95,7 +96,7 @@ def _whole_number(raw: Any) -> Any:
 def _true_or_false(raw: Any) -> Any:
     value = raw.strip().lower() if isinstance(raw, str) else raw
     if value not in ("true", "false"):
-        raise PydanticCustomError("true_or_false", "doit valoir true ou false")
+        raise PydanticCustomError(REFUSED, "doit valoir true ou false")
     return value == "true"
 
 
@@ -110,7 +111,7 @@ def _moment(edge: time, raw: Any) -> Any:
         moment = datetime.fromisoformat(raw)
     except ValueError:
         raise PydanticCustomError(
-            "moment", "doit être une date ISO 8601, par exemple 2025-01-31 ou "
+            REFUSED, "doit être une date ISO 8601, par exemple 2025-01-31 ou "
                       "2025-01-31T08:00:00Z") from None
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC).replace(tzinfo=None)
