@@ -21,7 +21,7 @@ from flask import Response
 
 from ..actors import Actor
 from . import bp
-from .auth import current_actor
+from .auth import PUBLIC_ENDPOINTS, current_actor
 from .inputs import read_body, read_query
 from .shapes import Answer, Body, NoBody, Query
 
@@ -75,8 +75,11 @@ def operation(method: str, rule: str, summary: str, *, endpoint: str | None = No
                     keys["body"] = body
             return _answer(op, view(**keys))
 
-        bp.add_url_rule(rule, endpoint or view.__name__, serve, methods=[method])
+        name = endpoint or view.__name__
+        bp.add_url_rule(rule, name, serve, methods=[method])
         OPERATIONS.append(op)
+        if op.public:
+            PUBLIC_ENDPOINTS.add(f"{bp.name}.{name}")
         return view
 
     return register
