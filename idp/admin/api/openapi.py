@@ -32,8 +32,7 @@ ERRORS = {
 
 class DocumentSchema(GenerateJsonSchema):
     """JSON Schema as the document shows it: no titles made up from Python names, no
-    enumeration described by its English docstring, no ``default: null`` on a member that may
-    only be left out."""
+    ``default: null`` on a member that may only be left out."""
 
     def field_title_should_be_set(self, schema) -> bool:
         return False
@@ -42,10 +41,6 @@ class DocumentSchema(GenerateJsonSchema):
         json_schema = super().model_schema(schema)
         json_schema.pop("title", None)
         return json_schema
-
-    def enum_schema(self, schema):
-        json_schema = super().enum_schema(schema)
-        return {k: v for k, v in json_schema.items() if k not in ("title", "description")}
 
     def default_schema(self, schema):
         json_schema = super().default_schema(schema)

@@ -50,6 +50,7 @@ class Operation:
     public: bool = False  # no token needed
 
     def path_parameters(self) -> list[str]:
+        """The names of the parameters in the route's path, in order."""
         return PATH_PARAMETER.findall(self.rule)
 
 
