@@ -1,110 +1,22 @@
 """The OpenAPI 3.1 document of the admin API, served at /admin/api/openapi.json (no token needed:
-it describes, it reveals nothing). Request bodies and query parameters come from the same
-declarations the views check requests with (``schema``)."""
+it describes, it reveals nothing). It is generated from the declarations the routes are served
+with (``operations``) and the shapes they check requests and answers with (``shapes``,
+``answers``): nothing in it is written twice."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-from flask import current_app
+from flask import current_app, jsonify
+from pydantic.json_schema import GenerateJsonSchema, models_json_schema
 
-from .. import notification_csv
 from ..bearer import ADMIN_SCOPE
-from . import bp, clients, mailboxes, notification_emails, records, users
-from .schema import Field, Param, body_schema
+from . import answers, bp
+from .operations import OPERATIONS, PATH_PARAMETER, Operation, operation
+from .shapes import IN_PLACE
 
-TEXT = {"type": "string"}
-MAYBE_TEXT = {"type": ["string", "null"]}
-FLAG = {"type": "boolean"}
-MOMENT = {"type": "string", "format": "date-time"}
-TEXTS = {"type": "array", "items": TEXT}
-
-
-def _object(properties: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"type": "object", "description": description, "properties": properties,
-            "required": list(properties)}
-
-
-SCHEMAS = {
-    "User": _object({
-        "address": TEXT, "given_name": TEXT, "family_name": TEXT, "notification_email": TEXT,
-        "phone": MAYBE_TEXT, "organisation": MAYBE_TEXT,
-        "role": {"enum": ["user", "referent", "support", "admin"]},
-        "status": {"enum": ["active", "disabled"]},
-        "has_password": FLAG, "authenticator": FLAG,
-        "recovery_codes": {"type": "integer", "minimum": 0},
-        "psc_national_id": MAYBE_TEXT, "locked": FLAG, "created_at": MOMENT,
-        "pending_notification_email": {
-            "oneOf": [{"type": "null"}, _object({"address": TEXT, "expires_at": MOMENT},
-                                                "Adresse en attente de confirmation.")]},
-    }, "Un compte (jamais de secret)."),
-    "SessionsEnded": _object({"address": TEXT, "sessions_ended": {"type": "integer"}},
-                             "Sessions terminées."),
-    "AuditEvent": _object({
-        "at": MOMENT, "event": TEXT, "person": MAYBE_TEXT, "client_id": MAYBE_TEXT,
-        "ip": MAYBE_TEXT, "detail": {"type": ["object", "null"]},
-    }, "Un événement du journal d'audit."),
-    "Delivery": _object({
-        "at": MOMENT, "person": MAYBE_TEXT, "channel": {"enum": ["email", "sms"]},
-        "destination": {"type": "string", "description": "Destination masquée."},
-        "status": TEXT, "reason": MAYBE_TEXT,
-    }, "L'envoi d'un code ou d'un lien."),
-    "Client": _object({
-        "client_id": TEXT, "name": TEXT, "grant_types": TEXTS,
-        "token_endpoint_auth_method": TEXT, "scope": TEXT, "redirect_uris": TEXTS,
-        "post_logout_redirect_uris": TEXTS, "backchannel_logout_uri": MAYBE_TEXT,
-        "min_acr": TEXT, "first_party": FLAG, "resource_server": FLAG,
-        "admin_role": MAYBE_TEXT, "admin_organisation": MAYBE_TEXT, "disabled": FLAG,
-        "previous_secret_expires_at": {"type": ["string", "null"], "format": "date-time"},
-        "created_at": MOMENT,
-    }, "Une application cliente (jamais de secret)."),
-    "NewSecret": _object({
-        "client_id": TEXT, "client_secret": TEXT,
-        "previous_secret_expires_at": {"type": ["string", "null"], "format": "date-time"},
-    }, "Le nouveau secret, montré une seule fois ; l'ancien reste valable jusqu'à "
-       "previous_secret_expires_at."),
-    "Problem": {
-        "type": "object", "description": "Problem details (RFC 9457).",
-        "properties": {
-            "type": {"type": "string", "format": "uri-reference"}, "title": TEXT,
-            "status": {"type": "integer"}, "detail": {"type": "string",
-                                                      "description": "Message en français."},
-            "error": {"type": "string",
-                      "description": "Code d'erreur OAuth d'un problème de jeton."},
-        },
-        "required": ["type", "title", "status", "detail"],
-    },
-}
-SCHEMAS["Mailbox"] = _object({
-    "address": TEXT, "type": {"enum": ["PER", "ORG", "APP", "CAB"]}, "name": TEXT,
-    "organisation": MAYBE_TEXT, "sensitive": FLAG,
-    "people": {"type": "array", "description": "Les personnes qui peuvent l'ouvrir.",
-               "items": _object({"address": TEXT, "name": TEXT}, "Une personne.")},
-}, "Une boîte aux lettres MSSanté (BAL).")
-SCHEMAS["MailboxAccess"] = _object({
-    "address": TEXT, "person": TEXT,
-    "can_open": {"type": "boolean", "description": "La personne peut désormais l'ouvrir."},
-    "changed": {"type": "boolean", "description": "false : c'était déjà le cas."},
-}, "Le droit d'une personne d'ouvrir une boîte, après la requête.")
-SCHEMAS["ImportLine"] = _object({
-    "number": {"type": "integer", "description": "Numéro de ligne (l'en-tête est la 1)."},
-    "address": TEXT,
-    "outcome": {"enum": list(notification_csv.LABELS)},
-    "reason": {"type": "string", "description": "Explication en français."},
-}, "Le résultat d'une ligne du fichier.")
-SCHEMAS["NotificationImport"] = _object({
-    "applied": {"type": "boolean", "description": "false : rien n'a été écrit."},
-    "summary": {"type": "string", "description": "Bilan en français."},
-    "counts": _object({outcome: {"type": "integer", "minimum": 0}
-                       for outcome in notification_csv.LABELS}, "Nombre de lignes par résultat."),
-    "lines": {"type": "array", "items": {"$ref": "#/components/schemas/ImportLine"}},
-}, "Le compte rendu d'un import, ligne par ligne.")
-SCHEMAS["RegisteredClient"] = {"allOf": [
-    {"$ref": "#/components/schemas/Client"},
-    {"type": "object", "properties": {"client_secret": MAYBE_TEXT},
-     "required": ["client_secret"]},
-], "description": "Le client créé et son secret, montré une seule fois."}
-
+COMPONENT = "#/components/schemas/{model}"
 ERRORS = {
     400: "Corps de requête qui n'est pas du JSON valide.",
     401: "Jeton absent, invalide, expiré ou révoqué (en-tête WWW-Authenticate).",
@@ -116,194 +28,106 @@ ERRORS = {
     422: "Valeur refusée (paramètre, champ inconnu, type, règle métier).",
     502: "Le lien de confirmation n'a pas pu être envoyé.",
 }
-ADDRESS = {"name": "address", "in": "path", "required": True, "schema": TEXT,
-           "description": "Adresse MSSanté du compte."}
-MAILBOX = {"name": "address", "in": "path", "required": True, "schema": TEXT,
-           "description": "Adresse MSSanté de la boîte."}
-PERSON = {"name": "person", "in": "path", "required": True, "schema": TEXT,
-          "description": "Adresse MSSanté de la personne."}
-CLIENT_ID = {"name": "client_id", "in": "path", "required": True, "schema": TEXT,
-             "description": "Identifiant du client."}
 
 
-def _list_of(schema: str) -> dict[str, Any]:
-    return {"type": "object", "required": ["items"], "properties": {
-        "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{schema}"}},
-        "page": {"type": "integer"}, "page_size": {"type": "integer"}}}
+class DocumentSchema(GenerateJsonSchema):
+    """JSON Schema as the document shows it: no titles made up from Python names, no
+    ``default: null`` on a member that may only be left out."""
+
+    def field_title_should_be_set(self, schema) -> bool:
+        return False
+
+    def model_schema(self, schema):
+        json_schema = super().model_schema(schema)
+        json_schema.pop("title", None)
+        return json_schema
+
+    def default_schema(self, schema):
+        json_schema = super().default_schema(schema)
+        if json_schema.get("default", False) is None:
+            del json_schema["default"]
+        return json_schema
 
 
-def _query(params: dict[str, Param]) -> list[dict[str, Any]]:
-    return [{"name": name, "in": "query", "required": False, "schema": param.json_schema(),
-             "description": param.description} for name, param in params.items()]
+@cache
+def _paths_and_schemas() -> tuple[dict[str, Any], dict[str, Any]]:
+    """Every operation, and the shapes they name as components."""
+    shapes = {answers.Problem} | {shape for op in OPERATIONS for shape in (op.body, op.answer)
+                                  if shape is not None}
+    refs, definitions = models_json_schema(
+        [(shape, "validation") for shape in sorted(shapes, key=lambda s: s.__name__)],
+        ref_template=COMPONENT, schema_generator=DocumentSchema)
+    refs = {shape: ref for (shape, _mode), ref in refs.items()}
+    paths: dict[str, Any] = {}
+    for op in OPERATIONS:
+        path = bp.url_prefix + PATH_PARAMETER.sub(r"{\1}", op.rule)
+        paths.setdefault(path, {})[op.method.lower()] = _operation(op, refs)
+    return paths, _in_place(definitions["$defs"])
 
 
-def operation(summary: str, tag: str, result: str | dict | None, *, status: int = 200,
-              path: list | None = None, query: dict[str, Param] | None = None,
-              body: dict[str, Field] | None = None, errors: tuple[int, ...] = (),
-              description: str | None = None) -> dict[str, Any]:
-    """One operation: its parameters, request body and responses (every one needs a token,
-    so 401 and 403 are always possible)."""
-    content = ({"$ref": f"#/components/schemas/{result}"} if isinstance(result, str)
-               else result)
-    op: dict[str, Any] = {"summary": summary, "tags": [tag],
-                          "parameters": [*(path or []), *_query(query or {})]}
-    if description:
-        op["description"] = description
-    if body is not None:
-        op["requestBody"] = {"required": bool(body), "content": {
-            "application/json": {"schema": body_schema(body)}}}
-    op["responses"] = {str(status): {"description": "OK", "content": {
-        "application/json": {"schema": content}}} if content is not None else {
+def _operation(op: Operation, refs: dict[type, dict[str, Any]]) -> dict[str, Any]:
+    """One operation: its parameters, request body and responses (401 and 403 are possible on
+    every route that needs a token)."""
+    described: dict[str, Any] = {
+        "summary": op.summary, "tags": [op.tag],
+        "parameters": [{"name": name, "in": "path", "required": True,
+                        "schema": {"type": "string"}, "description": op.path[name]}
+                       for name in op.path_parameters()] + _query(op)}
+    if op.description:
+        described["description"] = op.description
+    if op.public:
+        described["security"] = []
+    if op.body is not None:
+        described["requestBody"] = {"required": bool(op.body.model_fields), "content": {
+            "application/json": {"schema": refs[op.body]}}}
+    described["responses"] = {str(op.status): {"description": "OK", "content": {
+        "application/json": {"schema": refs[op.answer]}}} if op.answer else {
         "description": "OK, sans contenu."}}
-    for code in sorted({401, 403, *errors, *((400, 415, 422) if body is not None else ())}):
-        op["responses"][str(code)] = {"$ref": f"#/components/responses/{code}"}
-    return op
+    errors = {*op.errors, *(() if op.public else (401, 403))}
+    if op.body is not None:
+        errors |= {400, 415, 422}
+    if op.query is not None and op.query.model_fields:
+        errors.add(422)
+    for code in sorted(errors):
+        described["responses"][str(code)] = {"$ref": f"#/components/responses/{code}"}
+    described.update({key: value for key, value in op.document.items() if key != "responses"})
+    described["responses"].update(op.document.get("responses", {}))
+    return described
 
 
-def _csv_import() -> dict[str, Any]:
-    """The import takes the CSV file itself as its body and refuses it whole with 422."""
-    op = operation(
-        "Importer des adresses de notification (CSV)", "Adresses de notification",
-        "NotificationImport", query=notification_emails.IMPORT_PARAMS, errors=(413, 415, 422),
-        description=(
-            "Le fichier en UTF-8, séparateur « ; » ou « , », en-tête "
-            "adresse_mssante;email_notification;nom;telephone;structure. Chaque ligne est "
-            "vérifiée ; avec apply=true et aucune ligne refusée, les comptes inconnus sont "
-            "créés et les nouvelles adresses de notification reçoivent un lien de "
-            "confirmation. Une ligne refusée : 422, le compte rendu dans le problème, rien "
-            "n'est écrit. Une fois l'import appliqué, une ligne dont le lien n'a pas pu être "
-            "envoyé est signalée refusée, les autres restent appliquées."))
-    op["requestBody"] = {"required": True, "content": {
-        media: {"schema": {"type": "string"}} for media in notification_emails.MEDIA_TYPES}}
-    problem = {"$ref": "#/components/schemas/Problem"}
-    op["responses"]["415"] = {
-        "description": "Le corps n'est ni en text/csv ni en application/octet-stream, ou son "
-                       "charset n'est pas UTF-8.",
-        "content": {"application/problem+json": {"schema": problem}}}
-    op["responses"]["422"] = {
-        "description": "Paramètre ou fichier refusé ; une ligne refusée : le compte rendu "
-                       "(lines, counts, summary, applied) accompagne le problème.",
-        "content": {"application/problem+json": {"schema": {"allOf": [problem, {
-            "type": "object", "properties": SCHEMAS["NotificationImport"]["properties"]}]}}}}
-    return op
+def _query(op: Operation) -> list[dict[str, Any]]:
+    if op.query is None:
+        return []
+    schema = op.query.model_json_schema(schema_generator=DocumentSchema)
+    return [{"name": name, "in": "query", "required": name in schema.get("required", ()),
+             "schema": {k: v for k, v in member.items() if k != "description"},
+             "description": member.get("description", "")}
+            for name, member in schema["properties"].items()]
 
 
-def _csv_export() -> dict[str, Any]:
-    op = operation("Exporter les adresses de notification (CSV)", "Adresses de notification",
-                   None, query=notification_emails.EXPORT_PARAMS, errors=(404, 422),
-                   description="Les comptes visibles, au format de l'import ; le réimporter "
-                               "ne change rien.")
-    op["responses"]["200"] = {"description": "OK", "content": {
-        "text/csv": {"schema": {"type": "string"}}}}
-    return op
+def _in_place(definitions: dict[str, Any]) -> dict[str, Any]:
+    """The named shapes, with the nested ones marked IN_PLACE written where they are used."""
+    [marker] = IN_PLACE
+    nested = {COMPONENT.format(model=name): {k: v for k, v in schema.items() if k != marker}
+              for name, schema in definitions.items() if schema.get(marker)}
 
+    def expand(node: Any) -> Any:
+        if isinstance(node, dict):
+            if node.get("$ref") in nested:
+                return expand(nested[node["$ref"]])
+            return {key: expand(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [expand(value) for value in node]
+        return node
 
-def _action(summary: str, tag: str, result: str, path: dict, **options) -> dict[str, Any]:
-    return operation(summary, tag, result, path=[path], body={}, errors=(404,), **options)
-
-
-PATHS = {
-    "/admin/api/users": {
-        "get": operation("Lister les comptes visibles", "Comptes", _list_of("User"),
-                         query=users.LIST_PARAMS, errors=(422,)),
-        "post": operation("Créer un compte", "Comptes", "User", status=201,
-                          body=users.NEW_ACCOUNT, errors=(404, 409),
-                          description="La personne reçoit un lien pour choisir son mot de passe "
-                                      "à son adresse de notification."),
-    },
-    "/admin/api/users/{address}": {
-        "get": operation("Lire un compte", "Comptes", "User", path=[ADDRESS], errors=(404,)),
-        "patch": operation(
-            "Modifier un compte", "Comptes", "User", path=[ADDRESS], body=users.CHANGES,
-            errors=(404, 409, 502),
-            description="Seuls les champs donnés changent. notification_email lance la "
-                        "confirmation : un lien est envoyé à la nouvelle adresse, l'ancienne "
-                        "sert jusqu'à ce qu'il soit suivi (pending_notification_email)."),
-    },
-    "/admin/api/users/{address}/password-reset": {"post": _action(
-        "Envoyer un lien de nouveau mot de passe", "Comptes", "User", ADDRESS)},
-    "/admin/api/users/{address}/factors-reset": {"post": _action(
-        "Retirer l'application d'authentification et les codes de secours", "Comptes", "User",
-        ADDRESS)},
-    "/admin/api/users/{address}/unlock": {"post": _action(
-        "Lever les délais après échecs", "Comptes", "User", ADDRESS)},
-    "/admin/api/users/{address}/sessions-end": {"post": _action(
-        "Terminer toutes les sessions", "Comptes", "SessionsEnded", ADDRESS)},
-    "/admin/api/users/{address}/disable": {"post": _action(
-        "Désactiver le compte (ses sessions se terminent)", "Comptes", "User", ADDRESS)},
-    "/admin/api/users/{address}/enable": {"post": _action(
-        "Réactiver le compte", "Comptes", "User", ADDRESS)},
-    "/admin/api/audit": {"get": operation(
-        "Journal d'audit, du plus récent au plus ancien", "Journaux", _list_of("AuditEvent"),
-        query=records.AUDIT_PARAMS, errors=(404, 422))},
-    "/admin/api/deliveries": {"get": operation(
-        "Envois de codes et de liens, du plus récent au plus ancien", "Journaux",
-        _list_of("Delivery"), query=records.DELIVERY_PARAMS, errors=(404, 422))},
-    "/admin/api/mailboxes": {
-        "get": operation("Lister les boîtes organisationnelles et applicatives visibles",
-                         "Boîtes aux lettres", _list_of("Mailbox"),
-                         query=mailboxes.LIST_PARAMS, errors=(404, 422)),
-        "post": operation("Créer une boîte organisationnelle ou applicative",
-                          "Boîtes aux lettres", "Mailbox", status=201,
-                          body=mailboxes.NEW_MAILBOX, errors=(404, 409),
-                          description="Personne ne peut l'ouvrir avant qu'un accès soit "
-                                      "donné."),
-    },
-    "/admin/api/mailboxes/{address}": {
-        "get": operation("Lire une boîte (personnelle aussi)", "Boîtes aux lettres", "Mailbox",
-                         path=[MAILBOX], errors=(404,)),
-        "patch": operation("Modifier une boîte", "Boîtes aux lettres", "Mailbox",
-                           path=[MAILBOX], body=mailboxes.CHANGES, errors=(404,),
-                           description="Seuls les champs donnés changent."),
-        "delete": operation("Supprimer une boîte organisationnelle ou applicative",
-                            "Boîtes aux lettres", None, status=204, path=[MAILBOX],
-                            errors=(404, 422),
-                            description="Plus personne ne peut l'ouvrir ; une boîte "
-                                        "personnelle disparaît avec son compte (422)."),
-    },
-    "/admin/api/mailboxes/{address}/people/{person}": {
-        "put": operation("Permettre à une personne d'ouvrir la boîte", "Boîtes aux lettres",
-                         "MailboxAccess", path=[MAILBOX, PERSON], body={}, errors=(404, 422),
-                         description="Boîtes organisationnelles et applicatives seulement : une "
-                                     "boîte personnelle n'est ouverte que par son titulaire "
-                                     "(422). Sans effet si elle le pouvait déjà "
-                                     "(changed : false)."),
-        "delete": operation(
-            "Retirer à une personne le droit d'ouvrir la boîte", "Boîtes aux lettres",
-            "MailboxAccess", path=[MAILBOX, PERSON], errors=(404, 422),
-            description="Sans effet si elle ne le pouvait pas (changed : false) ; le titulaire "
-                        "d'une boîte personnelle la garde (422)."),
-    },
-    "/admin/api/notification-emails/import": {"post": _csv_import()},
-    "/admin/api/notification-emails/export": {"get": _csv_export()},
-    "/admin/api/clients": {
-        "get": operation("Lister les clients (administrateurs)", "Clients", _list_of("Client")),
-        "post": operation("Enregistrer un client (administrateurs)", "Clients",
-                          "RegisteredClient", status=201, body=clients.NEW_CLIENT,
-                          errors=(404,)),
-    },
-    "/admin/api/clients/{client_id}": {
-        "get": operation("Lire un client", "Clients", "Client", path=[CLIENT_ID], errors=(404,)),
-        "patch": operation("Modifier un client", "Clients", "Client", path=[CLIENT_ID],
-                           body=clients.SETTINGS, errors=(404,)),
-    },
-    "/admin/api/clients/{client_id}/rotate-secret": {"post": _action(
-        "Donner un nouveau secret au client", "Clients", "NewSecret", CLIENT_ID)},
-    "/admin/api/clients/{client_id}/disable": {"post": _action(
-        "Désactiver le client (ses jetons sont révoqués)", "Clients", "Client", CLIENT_ID)},
-    "/admin/api/clients/{client_id}/enable": {"post": _action(
-        "Réactiver le client", "Clients", "Client", CLIENT_ID)},
-    "/admin/api/openapi.json": {"get": {
-        "summary": "Ce document", "tags": ["Documentation"], "security": [],
-        "responses": {"200": {"description": "OK", "content": {
-            "application/json": {"schema": {"type": "object"}}}}},
-    }},
-}
+    return {name: expand(schema) for name, schema in definitions.items()
+            if not schema.get(marker)}
 
 
 def document() -> dict[str, Any]:
     """The OpenAPI document, for this deployment's issuer."""
     issuer = current_app.config["ISSUER"].rstrip("/")
+    paths, schemas = _paths_and_schemas()
     return {
         "openapi": "3.1.0",
         "info": {
@@ -320,16 +144,14 @@ def document() -> dict[str, Any]:
         },
         "servers": [{"url": issuer}],
         "security": [{"bearer": [ADMIN_SCOPE]}],
-        "tags": [{"name": "Comptes"}, {"name": "Boîtes aux lettres"},
-                 {"name": "Adresses de notification"}, {"name": "Journaux"},
-                 {"name": "Clients"}, {"name": "Documentation"}],
-        "paths": PATHS,
+        "tags": [{"name": tag} for tag in dict.fromkeys(op.tag for op in OPERATIONS)],
+        "paths": paths,
         "components": {
             "securitySchemes": {"bearer": {
                 "type": "http", "scheme": "bearer",
                 "description": f"Jeton d'accès de portée « {ADMIN_SCOPE} », obtenu au point "
                                "de terminaison token (voir la découverte OpenID Connect)."}},
-            "schemas": SCHEMAS,
+            "schemas": schemas,
             "responses": {str(code): {"description": text, "content": {
                 "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
             }} for code, text in ERRORS.items()},
@@ -337,6 +159,8 @@ def document() -> dict[str, Any]:
     }
 
 
-@bp.get("/openapi.json")
+@operation("GET", "/openapi.json", "Ce document", tag="Documentation", public=True,
+           document={"responses": {"200": {"description": "OK", "content": {
+               "application/json": {"schema": {"type": "object"}}}}}})
 def openapi():
-    return document()
+    return jsonify(document())

@@ -8,7 +8,6 @@ Unknown URLs and wrong methods under /admin/api answer problems too, not the HTM
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import current_app, request
@@ -28,7 +27,7 @@ from ...errors import (
     database_unavailable,
 )
 from ...extensions import db
-from . import bp
+from . import answers, bp
 
 MEDIA_TYPE = "application/problem+json"
 STATUS_OF = {ValidationError: 422, NotFound: 404, Conflict: 409, Forbidden: 403,
@@ -49,11 +48,11 @@ class Problem(Exception):
 
 
 def response(status: int, detail: str, headers: dict[str, str] | None = None, **members: Any):
-    """A problem details response."""
-    body = {"type": "about:blank", "title": HTTP_STATUS_CODES.get(status, "Error"),
-            "status": status, "detail": str(detail), **members}
-    result = current_app.response_class(json.dumps(body, ensure_ascii=False), status=status,
-                                        mimetype=MEDIA_TYPE)
+    """A problem details response, in the shape the OpenAPI document declares."""
+    body = answers.Problem(type="about:blank", title=HTTP_STATUS_CODES.get(status, "Error"),
+                           status=status, detail=str(detail), **members)
+    result = current_app.response_class(body.model_dump_json(exclude_unset=True),
+                                        status=status, mimetype=MEDIA_TYPE)
     result.headers.update(headers or {})
     return result
 

@@ -2,43 +2,46 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from .. import records
-from . import bp
+from . import answers
 from .auth import current_actor
-from .schema import Param, read_query
+from .operations import operation
+from .shapes import Page, Query, QueryText, Since, Until
 
-FILTERS = {
-    "person": Param("string", "Adresse MSSanté de la personne concernée."),
-    "organisation": Param("string", "Identifiant de la structure des personnes concernées."),
-    "since": Param("date-time", "Depuis (ISO 8601, UTC par défaut ; une date seule : "
-                                "à partir du début de ce jour)."),
-    "until": Param("date-time", "Jusqu'à (ISO 8601, UTC par défaut ; une date seule : "
-                                "jusqu'à la fin de ce jour)."),
-}
-AUDIT_PARAMS = {
-    **FILTERS,
-    "event": Param("string", "Nom d'événement ou préfixe (« login. » par exemple)."),
-    "page": Param("page", f"Page de résultats ({records.PAGE_SIZE} par page)."),
-}
-DELIVERY_PARAMS = {
-    **FILTERS,
-    "page": Param("page", f"Page de résultats ({records.PAGE_SIZE} par page)."),
-}
+JOURNALS = "Journaux"
 
 
-@bp.get("/audit")
-def audit():
-    query = read_query(AUDIT_PARAMS)
-    events = records.audit_trail(current_actor(), **query)
+class DeliveryFilters(Query):
+    person: QueryText = Field(None, description="Adresse MSSanté de la personne concernée.")
+    organisation: QueryText = Field(None, description="Identifiant de la structure des "
+                                                      "personnes concernées.")
+    since: Since = Field(None, description="Depuis (ISO 8601, UTC par défaut ; une date "
+                                           "seule : à partir du début de ce jour).")
+    until: Until = Field(None, description="Jusqu'à (ISO 8601, UTC par défaut ; une date "
+                                           "seule : jusqu'à la fin de ce jour).")
+    page: Page = Field(1, description=f"Page de résultats ({records.PAGE_SIZE} par page).")
+
+
+class AuditFilters(DeliveryFilters):
+    event: QueryText = Field(None, description="Nom d'événement ou préfixe (« login. » par "
+                                               "exemple).")
+
+
+@operation("GET", "/audit", "Journal d'audit, du plus récent au plus ancien", tag=JOURNALS,
+           query=AuditFilters, answer=answers.AuditPage, errors=(404,))
+def audit(query: AuditFilters):
+    events = records.audit_trail(current_actor(), **query.model_dump())
     emails = records.emails_of(event.user_id for event in events)
     return {"items": [records.describe_event(event, emails) for event in events],
-            "page": query["page"], "page_size": records.PAGE_SIZE}
+            "page": query.page, "page_size": records.PAGE_SIZE}
 
 
-@bp.get("/deliveries")
-def deliveries():
-    query = read_query(DELIVERY_PARAMS)
-    found = records.deliveries(current_actor(), **query)
+@operation("GET", "/deliveries", "Envois de codes et de liens, du plus récent au plus ancien",
+           tag=JOURNALS, query=DeliveryFilters, answer=answers.DeliveryPage, errors=(404,))
+def deliveries(query: DeliveryFilters):
+    found = records.deliveries(current_actor(), **query.model_dump())
     emails = records.emails_of(record.user_id for record in found)
     return {"items": [records.describe_delivery(record, emails) for record in found],
-            "page": query["page"], "page_size": records.PAGE_SIZE}
+            "page": query.page, "page_size": records.PAGE_SIZE}

@@ -4,9 +4,12 @@ request, then calls the service function the web area and the CLI call too."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from flask import url_for
+from pydantic import Field
 
 from ...accounts import notification_email, validation
 from ...errors import ValidationError
@@ -14,35 +17,48 @@ from ...extensions import db
 from ...models import Role, User
 from .. import accounts
 from ..actors import ADMIN_ONLY, WRITE, Actor, organisation_for, require, user_for
-from . import bp
+from . import answers
 from .auth import current_actor
-from .schema import NO_FIELDS, Param, read_body, read_query, text
+from .operations import action, operation
+from .shapes import Body, Page, Query, QueryText, Text
 
-LIST_PARAMS = {
-    "search": Param("string", "Partie de l'adresse MSSanté ou du nom de famille."),
-    "organisation": Param("string", "Identifiant de la structure (FINESS...)."),
-    "page": Param("page", f"Page de résultats ({accounts.PAGE_SIZE} comptes par page)."),
-}
-NEW_ACCOUNT = {
-    "address": text("Adresse MSSanté du compte.", required=True),
-    "name": text("« Prénom Nom ».", required=True),
-    "notification_email": text("Adresse de notification (codes, liens).", required=True),
-    "phone": text("Mobile au format international (+33612345678).", nullable=True),
-    "organisation": text("Structure du compte (celle du référent par défaut).", nullable=True),
-    "role": text("user, referent, support ou admin (rôles autres que user : "
-                 "administrateurs seulement).", nullable=True),
-}
-CHANGES = {
-    "name": text("« Prénom Nom »."),
-    "phone": text("Mobile au format international ; null ou \"\" l'efface.", nullable=True),
-    "organisation": text("Structure (administrateurs) ; null ou \"\" détache le compte.",
-                         nullable=True),
-    "role": text("user, referent, support ou admin (administrateurs)."),
-    "notification_email": text("Nouvelle adresse de notification : elle ne sert qu'une fois "
-                               "confirmée par le lien qui lui est envoyé."),
-    "psc_national_id": text("Identifiant national Pro Santé Connect ; null retire le lien.",
-                            nullable=True),
-}
+ACCOUNTS = "Comptes"
+ACCOUNT = {"address": "Adresse MSSanté du compte."}
+
+
+class AccountFilters(Query):
+    search: QueryText = Field(None, description="Partie de l'adresse MSSanté ou du nom de "
+                                                "famille.")
+    organisation: QueryText = Field(None, description="Identifiant de la structure "
+                                                      "(FINESS...).")
+    page: Page = Field(1, description=f"Page de résultats ({accounts.PAGE_SIZE} comptes par "
+                                      "page).")
+
+
+class NewAccount(Body):
+    address: Text = Field(description="Adresse MSSanté du compte.")
+    name: Text = Field(description="« Prénom Nom ».")
+    notification_email: Text = Field(description="Adresse de notification (codes, liens).")
+    phone: Text | None = Field(None, description="Mobile au format international "
+                                                 "(+33612345678).")
+    organisation: Text | None = Field(None, description="Structure du compte (celle du "
+                                                        "référent par défaut).")
+    role: Text | None = Field(None, description="user, referent, support ou admin (rôles "
+                                                "autres que user : administrateurs seulement).")
+
+
+class AccountChanges(Body):
+    name: Text = Field(None, description="« Prénom Nom ».")
+    phone: Text | None = Field(None, description="Mobile au format international ; null ou "
+                                                 "\"\" l'efface.")
+    organisation: Text | None = Field(None, description="Structure (administrateurs) ; null "
+                                                        "ou \"\" détache le compte.")
+    role: Text = Field(None, description="user, referent, support ou admin (administrateurs).")
+    notification_email: Text = Field(None, description="Nouvelle adresse de notification : "
+                                                       "elle ne sert qu'une fois confirmée par "
+                                                       "le lien qui lui est envoyé.")
+    psc_national_id: Text | None = Field(None, description="Identifiant national Pro Santé "
+                                                           "Connect ; null retire le lien.")
 
 
 def user_json(user: User) -> dict[str, Any]:
@@ -60,48 +76,53 @@ def users_json(users: list[User]) -> list[dict[str, Any]]:
         for user, described in zip(users, accounts.describe_all(users), strict=True)]
 
 
-@bp.get("/users")
-def list_users():
-    query = read_query(LIST_PARAMS)
-    found = accounts.list_accounts(current_actor(), query["search"] or "",
-                                   query["organisation"], query["page"])
-    return {"items": users_json(found), "page": query["page"],
-            "page_size": accounts.PAGE_SIZE}
+@operation("GET", "/users", "Lister les comptes visibles", tag=ACCOUNTS,
+           query=AccountFilters, answer=answers.UserPage)
+def list_users(query: AccountFilters):
+    found = accounts.list_accounts(current_actor(), query.search or "", query.organisation,
+                                   query.page)
+    return {"items": users_json(found), "page": query.page, "page_size": accounts.PAGE_SIZE}
 
 
-@bp.post("/users")
-def create_user():
-    body = read_body(NEW_ACCOUNT)
-    options = {name: body[name] for name in ("phone", "organisation", "role")
-               if body.get(name) is not None}
-    user = accounts.create_account(current_actor(), body["address"], body["name"],
-                                   body["notification_email"], **options)
-    return user_json(user), 201, {"Location": url_for(".get_user", address=user.email)}
+@operation("POST", "/users", "Créer un compte", tag=ACCOUNTS, body=NewAccount,
+           answer=answers.User, status=201, errors=(404, 409),
+           description="La personne reçoit un lien pour choisir son mot de passe à son "
+                       "adresse de notification.")
+def create_user(body: NewAccount):
+    options = body.model_dump(include={"phone", "organisation", "role"}, exclude_none=True)
+    user = accounts.create_account(current_actor(), body.address, body.name,
+                                   body.notification_email, **options)
+    return user_json(user), {"Location": url_for(".get_user", address=user.email)}
 
 
-@bp.get("/users/<address>")
+@operation("GET", "/users/<address>", "Lire un compte", tag=ACCOUNTS, path=ACCOUNT,
+           answer=answers.User, errors=(404,))
 def get_user(address: str):
     return user_json(accounts.account(current_actor(), address))
 
 
-@bp.patch("/users/<address>")
-def update_user(address: str):
+@operation("PATCH", "/users/<address>", "Modifier un compte", tag=ACCOUNTS, path=ACCOUNT,
+           body=AccountChanges, answer=answers.User, errors=(404, 409, 502),
+           description="Seuls les champs donnés changent. notification_email lance la "
+                       "confirmation : un lien est envoyé à la nouvelle adresse, l'ancienne "
+                       "sert jusqu'à ce qu'il soit suivi (pending_notification_email).")
+def update_user(address: str, body: AccountChanges):
     """Change what the body names. Rights and values are all checked before anything changes;
     the Pro Santé Connect link (which may conflict with another account's) goes first and the
     new notification address last (it sends mail)."""
-    body = read_body(CHANGES)
+    sent = body.sent()
     actor = current_actor()
     user = user_for(actor, address, WRITE)
-    _check_changes(actor, user, body)
-    if "psc_national_id" in body:
-        accounts.set_psc_identity(actor, address, body["psc_national_id"])
-    changes = {name: "" if body[name] is None else body[name]
-               for name in ("name", "phone", "organisation", "role") if name in body}
+    _check_changes(actor, user, sent)
+    if "psc_national_id" in sent:
+        accounts.set_psc_identity(actor, address, sent["psc_national_id"])
+    changes = {name: "" if sent[name] is None else sent[name]
+               for name in ("name", "phone", "organisation", "role") if name in sent}
     if changes:
         accounts.update_account(actor, address, **changes)
     user = user_for(actor, address)
-    if "notification_email" in body:
-        notification_email.request_change(user, body["notification_email"],
+    if "notification_email" in sent:
+        notification_email.request_change(user, sent["notification_email"],
                                           requested_by=actor.name)
         db.session.commit()
     return user_json(user)
@@ -129,39 +150,29 @@ def _check_changes(actor: Actor, user: User, body: dict[str, Any]) -> None:
                                   "c'est déjà l'adresse MSSanté ou de notification du compte.")
 
 
-@bp.post("/users/<address>/password-reset")
-def send_password_reset(address: str):
-    read_body(NO_FIELDS)
-    return user_json(accounts.send_password_reset(current_actor(), address))
+def _account_action(path: str, summary: str, service: Callable[[Actor, str], User]) -> None:
+    """POST /users/{address}/<path>: ``service`` acts on the account, which answers."""
+    action(f"/users/<address>/{path}", summary,
+           lambda actor, address: user_json(service(actor, address)),
+           endpoint=f"account_{path.replace('-', '_')}", tag=ACCOUNTS, path=ACCOUNT,
+           answer=answers.User)
 
 
-@bp.post("/users/<address>/factors-reset")
-def reset_factors(address: str):
-    read_body(NO_FIELDS)
-    return user_json(accounts.reset_factors(current_actor(), address))
+_account_action("password-reset", "Envoyer un lien de nouveau mot de passe",
+                accounts.send_password_reset)
+_account_action("factors-reset", "Retirer l'application d'authentification et les codes de "
+                "secours", accounts.reset_factors)
+_account_action("unlock", "Lever les délais après échecs", accounts.unlock)
+_account_action("disable", "Désactiver le compte (ses sessions se terminent)",
+                partial(accounts.set_enabled, enabled=False))
+_account_action("enable", "Réactiver le compte", partial(accounts.set_enabled, enabled=True))
 
 
-@bp.post("/users/<address>/unlock")
-def unlock_user(address: str):
-    read_body(NO_FIELDS)
-    return user_json(accounts.unlock(current_actor(), address))
-
-
-@bp.post("/users/<address>/sessions-end")
-def end_user_sessions(address: str):
-    read_body(NO_FIELDS)
-    actor = current_actor()
+def _end_sessions(actor: Actor, address: str) -> dict[str, Any]:
     ended = accounts.end_sessions(actor, address)
     return {"address": user_for(actor, address).email, "sessions_ended": ended}
 
 
-@bp.post("/users/<address>/disable")
-def disable_user(address: str):
-    read_body(NO_FIELDS)
-    return user_json(accounts.set_enabled(current_actor(), address, False))
-
-
-@bp.post("/users/<address>/enable")
-def enable_user(address: str):
-    read_body(NO_FIELDS)
-    return user_json(accounts.set_enabled(current_actor(), address, True))
+action("/users/<address>/sessions-end", "Terminer toutes les sessions", _end_sessions,
+       endpoint="account_sessions_end", tag=ACCOUNTS, path=ACCOUNT,
+       answer=answers.SessionsEnded)
