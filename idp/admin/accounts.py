@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.orm import joinedload
 
 from .. import audit
-from ..accounts import lockout, password_reset
+from ..accounts import lockout, notification_email, password_reset
 from ..accounts.federated_identities import PSC, link_identity, unlink_identity
 from ..accounts.users import create_user
 from ..accounts.validation import display_name, phone_number
@@ -22,6 +22,7 @@ from ..factors import recovery, totp
 from ..models import (
     FailureCounter,
     FederatedIdentity,
+    NotificationEmailChange,
     Organisation,
     RecoveryCode,
     Role,
@@ -209,3 +210,13 @@ def set_psc_identity(actor: Actor, address: str, national_id: str | None) -> Use
     else:
         unlink_identity(user, PSC, unlinked_by=actor.name)
     return user
+
+
+def change_notification_email(actor: Actor, address: str,
+                              new_address: str) -> NotificationEmailChange:
+    """Ask for ``new_address`` to become the account's notification e-mail: a confirmation
+    link goes to it and the current address is told; nothing changes until the link is
+    followed (``accounts.notification_email``). The web area, the API, the CSV import and the
+    CLI all ask here."""
+    user = user_for(actor, address, WRITE)
+    return notification_email.request_change(user, new_address, requested_by=actor.name)

@@ -29,12 +29,12 @@ from sqlalchemy.orm import selectinload
 
 from .. import audit
 from ..accounts import validation
-from ..accounts.notification_email import pending_change, request_change
+from ..accounts.notification_email import pending_change
 from ..accounts.users import find_user
 from ..errors import Conflict, IdpError, NotFound, ValidationError
 from ..extensions import db
 from ..models import Mailbox, User
-from .accounts import create_account
+from .accounts import change_notification_email, create_account
 from .actors import READ, WRITE, Actor, organisation_for, require, user_for, users_visible_to
 
 COLUMNS = ("adresse_mssante", "email_notification", "nom", "telephone", "structure")
@@ -238,7 +238,7 @@ def _change(actor: Actor, user: User, notification: str) -> _Plan:
     return _Plan(
         UPDATED, f"Un lien de confirmation sera envoyé à {notification} ; l'adresse actuelle "
                  "reste valable jusqu'à son ouverture.",
-        apply=lambda: request_change(user, notification, requested_by=actor.name),
+        apply=lambda: change_notification_email(actor, user.email, notification),
         done=f"Lien de confirmation envoyé à {notification} ; l'adresse changera quand il "
              "aura été ouvert.",
     )

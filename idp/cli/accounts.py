@@ -72,13 +72,12 @@ def users_create(email, name, notification_email, phone, org_code, role, passwor
 def users_set_notification_email(email: str, address: str) -> None:
     """Ask for ADDRESS to receive EMAIL's codes and links: a confirmation link is sent to
     ADDRESS, the current address is told, and nothing changes until the link is followed."""
-    from ..accounts.notification_email import request_change
-    from ..accounts.users import get_user
+    from ..admin.accounts import change_notification_email
+    from ..admin.actors import operator
 
-    user = get_user(email)
-    change = request_change(user, address, requested_by="cli")
+    change = change_notification_email(operator(), email, address)
     click.echo(f"Lien de confirmation envoyé à {change.new_address} : l'adresse de notification "
-               f"de {user.email} changera quand il aura été ouvert.")
+               f"de {email.strip().lower()} changera quand il aura été ouvert.")
 
 
 @users.command("link-psc")

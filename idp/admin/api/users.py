@@ -11,12 +11,10 @@ from typing import Any
 from flask import url_for
 from pydantic import Field
 
-from ...accounts import notification_email, validation
-from ...errors import ValidationError
-from ...extensions import db
-from ...models import Role, User
+from ...accounts import notification_email
+from ...models import User
 from .. import accounts
-from ..actors import ADMIN_ONLY, WRITE, Actor, organisation_for, require, user_for
+from ..actors import Actor, user_for
 from . import answers
 from .auth import current_actor
 from .operations import action, operation
@@ -107,47 +105,20 @@ def get_user(address: str):
                        "confirmation : un lien est envoyé à la nouvelle adresse, l'ancienne "
                        "sert jusqu'à ce qu'il soit suivi (pending_notification_email).")
 def update_user(address: str, body: AccountChanges):
-    """Change what the body names. Rights and values are all checked before anything changes;
-    the Pro Santé Connect link (which may conflict with another account's) goes first and the
-    new notification address last (it sends mail)."""
+    """Change what the body names, as one unit of work: a part refused, even the last one,
+    leaves nothing changed. The Pro Santé Connect link (which may conflict with another
+    account's) goes first and the new notification address last (it sends mail)."""
     sent = body.sent()
     actor = current_actor()
-    user = user_for(actor, address, WRITE)
-    _check_changes(actor, user, sent)
     if "psc_national_id" in sent:
         accounts.set_psc_identity(actor, address, sent["psc_national_id"])
     changes = {name: "" if sent[name] is None else sent[name]
                for name in ("name", "phone", "organisation", "role") if name in sent}
     if changes:
         accounts.update_account(actor, address, **changes)
-    user = user_for(actor, address)
     if "notification_email" in sent:
-        notification_email.request_change(user, sent["notification_email"],
-                                          requested_by=actor.name)
-        db.session.commit()
-    return user_json(user)
-
-
-def _check_changes(actor: Actor, user: User, body: dict[str, Any]) -> None:
-    """Refuse the whole change when one part of it would be refused (the services each
-    commit, so a late refusal would leave the earlier parts done)."""
-    if "organisation" in body or "role" in body:
-        require(actor, ADMIN_ONLY)
-    if "name" in body:
-        validation.display_name(body["name"])
-    if body.get("phone"):
-        validation.phone_number(body["phone"])
-    if body.get("organisation"):
-        organisation_for(actor, body["organisation"])
-    if "role" in body and body["role"] not in {role.value for role in Role}:
-        raise ValidationError(f"Rôle inconnu : {body['role']} (user, referent, support ou admin).")
-    if body.get("psc_national_id") is not None:
-        validation.national_identifier(body["psc_national_id"])
-    if "notification_email" in body:
-        new = validation.email_address(body["notification_email"], "adresse de notification")
-        if new in (user.email, user.notification_email):
-            raise ValidationError(f"« {new} » ne peut pas devenir l'adresse de notification : "
-                                  "c'est déjà l'adresse MSSanté ou de notification du compte.")
+        accounts.change_notification_email(actor, address, sent["notification_email"])
+    return user_json(user_for(actor, address))
 
 
 def _account_action(path: str, summary: str, service: Callable[[Actor, str], User]) -> None:

@@ -15,7 +15,7 @@ from ...errors import Conflict, IdpError, ValidationError
 from ...extensions import db
 from ...models import Organisation, Role, User
 from .. import accounts
-from ..actors import ADMIN_ONLY, WRITE, Actor, user_for, users_visible_to
+from ..actors import ADMIN_ONLY, WRITE, Actor, users_visible_to
 from . import bp
 from .access import admin_required, form_text, may, page, page_number, status_of
 
@@ -131,11 +131,9 @@ def set_psc_identity(actor, address):
 def request_notification_email(actor, address):
     new_address = form_text("notification_email")
 
-    def ask():
-        user = user_for(actor, address, WRITE)
-        return notification_email.request_change(user, new_address, requested_by=actor.name)
-
-    return _act(actor, address, ask, lambda change: gettext(
+    return _act(actor, address,
+                lambda: accounts.change_notification_email(actor, address, new_address),
+                lambda change: gettext(
         "Un lien de confirmation a été envoyé à %(address)s. L'adresse de notification changera "
         "quand il aura été ouvert.", address=change.new_address))
 
