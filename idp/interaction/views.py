@@ -12,12 +12,11 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from .. import audit
+from ..accounts.consents import grant_consent
 from ..accounts.lockout import SignInDelayed
 from ..accounts.users import check_password, identifier_of
-from ..extensions import db
 from ..factors.registry import DEFAULT_FACTOR, choices_for
 from ..i18n import clock_time
-from ..models import Consent
 from ..models.base import utcnow
 from ..sessions import pending as pending_requests
 from ..sessions.sso import current_session
@@ -88,19 +87,8 @@ def consent(uid: str):
         audit.record("consent.denied", user_id=sso.user_id, client_id=client.client_id)
         pending_requests.fail(pending, "access_denied")
         return back_to_protocol(pending)
-    scope = client.get_allowed_scope(param(pending, "scope"))
-    record = db.session.scalar(
-        db.select(Consent).where(Consent.user_id == sso.user_id,
-                                 Consent.client_id == client.client_id)
-    )
-    if record is None:
-        record = Consent(user_id=sso.user_id, client_id=client.client_id, scope=scope)
-        db.session.add(record)
-    else:
-        granted = set(scope_to_list(record.scope)) | set(scope_to_list(scope))
-        record.scope = " ".join(sorted(granted))
-    record.granted_at = utcnow()
-    audit.record("consent.granted", user_id=sso.user_id, client_id=client.client_id, scope=scope)
+    grant_consent(sso.user_id, client.client_id,
+                  client.get_allowed_scope(param(pending, "scope")))
     return back_to_protocol(pending)
 
 

@@ -22,8 +22,8 @@ from typing import Any
 
 from authlib.oauth2.rfc6749 import scope_to_list
 
-from ..extensions import db
-from ..models import AuthorizationRequest, Client, Consent, SsoSession
+from ..accounts.consents import consent_of
+from ..models import AuthorizationRequest, Client, SsoSession
 from ..models.base import utcnow
 from .claims import requested_acr_values
 
@@ -108,11 +108,7 @@ def acr_not_met(ctx: Context) -> Need | None:
 def consent_missing(ctx: Context) -> Need | None:
     if ctx.client.first_party:
         return None
-    consent = db.session.scalar(
-        db.select(Consent).where(
-            Consent.user_id == ctx.session.user_id, Consent.client_id == ctx.client.client_id
-        )
-    )
+    consent = consent_of(ctx.session.user_id, ctx.client.client_id)
     if consent is None or not set(scope_to_list(ctx.scope)) <= set(scope_to_list(consent.scope)):
         return Need("consent", "no_consent")
     if "consent" in ctx.prompts and not (
