@@ -29,16 +29,17 @@ from flask import (
 from flask_babel import gettext
 
 from .. import audit
-from ..accounts.federated_identities import link_identity, user_for_identity
+from ..accounts.federated_identities import user_for_identity
 from ..errors import IdpError
 from ..extensions import db
-from ..interaction.flow import complete_authentication, remember_upstream_login
+from ..interaction.flow import complete_authentication
 from ..interaction.screens import leave_notice, page, pending_request
 from ..sessions import pending as pending_requests
 from ..sessions.sso import current_session, signed_in_here_with_two_factors
 from ..upstreams import Upstream, configured_upstreams
 from . import client
 from .errors import AnswerRejected, Cancelled, FederationError
+from .links import link_signed_in_person
 from .logout import back_from_upstream
 
 bp = Blueprint("federation", __name__, url_prefix="/federation")
@@ -127,14 +128,13 @@ def _link(upstream: Upstream, flight: dict, answer: client.UpstreamAnswer):
     if not signed_in_here_with_two_factors(sso) or sso.user_id != flight.get("user_id"):
         return _failed(upstream, flight, AnswerRejected("link: not the same local session"))
     try:
-        link_identity(sso.user, upstream.name, answer.subject, linked_by="self")
+        link_signed_in_person(sso, upstream, answer)
     except IdpError as error:
         db.session.rollback()
         audit.record("federation.link_refused", user_id=sso.user_id, upstream=upstream.name,
                      subject=answer.subject, reason=error.message)
         flash(error.message)
         return redirect(url_for("account.overview"))
-    remember_upstream_login(sso, upstream.name, answer.id_token)
     flash(gettext("Votre identité %(label)s est liée à votre compte : vous pouvez désormais "
                   "vous connecter avec %(label)s.", label=upstream.label))
     return redirect(url_for("account.overview"))

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from flask import session
 
-from ..extensions import db
-from ..models import AuthorizationRequest, SsoSession, UpstreamLogin, User
-from ..models.base import utcnow
-from ..sessions.sso import start_session
+from ..models import AuthorizationRequest, User
+from ..sessions.sso import remember_upstream_login, start_session
 from .screens import back_to_protocol
 
 SECOND_FACTOR_KEY = "second_factor"
@@ -26,15 +24,6 @@ def complete_authentication(pending: AuthorizationRequest, user: User, acr: str,
     if upstream is not None:
         remember_upstream_login(sso, *upstream)
     return back_to_protocol(pending)
-
-
-def remember_upstream_login(sso: SsoSession, upstream: str, id_token: str) -> None:
-    """Keep the upstream sign-in behind ``sso`` (the latest one); the caller commits."""
-    login = db.session.scalar(
-        db.select(UpstreamLogin).where(UpstreamLogin.sso_session_id == sso.id)
-    ) or UpstreamLogin(sso_session_id=sso.id)
-    login.upstream, login.id_token, login.created_at = upstream, id_token, utcnow()
-    db.session.add(login)
 
 
 def await_second_factor(pending: AuthorizationRequest, user: User, proven: list[str]) -> None:

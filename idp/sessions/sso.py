@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload
 from .. import audit
 from ..extensions import db
 from ..i18n import SESSION_KEY as LOCALE_KEY
-from ..models import SsoSession, User
+from ..models import SsoSession, UpstreamLogin, User
 from ..models.base import new_identifier, utcnow
 from ..security import digest, new_secret
 
@@ -115,6 +115,15 @@ def start_session(user: User, acr: str, amr: list[str]) -> SsoSession:
     session.update(keep)  # the browser's identifier and the journey's language survive
     session[SESSION_SECRET_KEY] = secret
     return sso
+
+
+def remember_upstream_login(sso: SsoSession, upstream: str, id_token: str) -> None:
+    """Keep the upstream sign-in behind ``sso`` (the latest one); the caller commits."""
+    login = db.session.scalar(
+        db.select(UpstreamLogin).where(UpstreamLogin.sso_session_id == sso.id)
+    ) or UpstreamLogin(sso_session_id=sso.id)
+    login.upstream, login.id_token, login.created_at = upstream, id_token, utcnow()
+    db.session.add(login)
 
 
 def end_session(sso: SsoSession, reason: str) -> None:
