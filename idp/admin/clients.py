@@ -135,27 +135,31 @@ def rotate_secret(actor: Actor, client_id: str) -> str:
 def disable_client(actor: Actor, client_id: str) -> Client:
     """Refuse the client everywhere from now on: it cannot authenticate, and the tokens it
     holds are revoked."""
-    require(actor, ADMIN_ONLY)
-    client = get_client(actor, client_id)
-    if not client.disabled:
-        client.disabled = True
-        revoked = db.session.execute(
-            update(Token)
-            .where(Token.client_id == client.client_id, Token.revoked_at.is_(None))
-            .values(revoked_at=utcnow())
-        ).rowcount
-        audit.record("client.disabled", client_id=client.client_id, revoked_tokens=revoked,
-                     by=actor.name)
-    return client
+    return _set_disabled(actor, client_id, True)
 
 
 def enable_client(actor: Actor, client_id: str) -> Client:
     """Accept a disabled client again (the tokens revoked when it was disabled stay revoked)."""
+    return _set_disabled(actor, client_id, False)
+
+
+def _set_disabled(actor: Actor, client_id: str, disabled: bool) -> Client:
+    """Disable or enable the client when it is not so already (audited); disabling revokes
+    every token it holds."""
     require(actor, ADMIN_ONLY)
     client = get_client(actor, client_id)
-    if client.disabled:
-        client.disabled = False
-        audit.record("client.enabled", client_id=client.client_id, by=actor.name)
+    if client.disabled == disabled:
+        return client
+    client.disabled = disabled
+    detail = {}
+    if disabled:
+        detail["revoked_tokens"] = db.session.execute(
+            update(Token)
+            .where(Token.client_id == client.client_id, Token.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        ).rowcount
+    audit.record("client.disabled" if disabled else "client.enabled",
+                 client_id=client.client_id, **detail, by=actor.name)
     return client
 
 

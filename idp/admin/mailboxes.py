@@ -101,26 +101,27 @@ def update_mailbox(actor: Actor, address: str, *, name: str | None = None,
 def grant(actor: Actor, address: str, person: str) -> bool:
     """Let ``person`` (an MSSanté address) open an organisational or applicative mailbox;
     False when they already could. A referent: both in their organisation."""
-    found = _mailbox_for(actor, address, WRITE)
-    user = user_for(actor, person, WRITE)
-    granted = mailboxes.grant_access(user, found.address)
-    if granted:
-        audit.record("admin.mailbox_access_granted", user_id=user.id, address=found.address,
-                     by=actor.name)
-    return granted
+    return _change_access(actor, address, person, mailboxes.grant_access,
+                          "admin.mailbox_access_granted")
 
 
 def revoke(actor: Actor, address: str, person: str) -> bool:
     """Stop ``person`` opening the mailbox; False when they could not. The owner of a
     personal mailbox keeps it (someone let in before the rule can still be taken out).
     A referent: both in their organisation."""
+    return _change_access(actor, address, person, mailboxes.revoke_access,
+                          "admin.mailbox_access_revoked")
+
+
+def _change_access(actor: Actor, address: str, person: str, change, event: str) -> bool:
+    """Check both the mailbox and the person against ``actor``, apply ``change``
+    (``grant_access`` or ``revoke_access``) and audit it when it changed something."""
     found = _mailbox_for(actor, address, WRITE)
     user = user_for(actor, person, WRITE)
-    revoked = mailboxes.revoke_access(user, found.address)
-    if revoked:
-        audit.record("admin.mailbox_access_revoked", user_id=user.id, address=found.address,
-                     by=actor.name)
-    return revoked
+    changed = change(user, found.address)
+    if changed:
+        audit.record(event, user_id=user.id, address=found.address, by=actor.name)
+    return changed
 
 
 def delete_mailbox(actor: Actor, address: str) -> None:
