@@ -58,3 +58,17 @@ def test_a_planted_forbidden_import_breaks_its_contract(copy_of_the_code, module
     assert result.returncode == 1, result.stdout
     broken = result.stdout.split("Broken contracts")[-1]
     assert contract in broken, result.stdout
+
+
+EDGES_THAT_COMMIT = {"idp/unit_of_work.py", "idp/cli/common.py"}
+
+
+def test_a_commit_outside_the_edges_says_why_it_is_the_point():
+    """One unit of work per request and per command: services change and flush; a commit
+    anywhere else than the two edges is an exception that says why, on its line."""
+    silent = [f"{path.relative_to(ROOT)}:{number}"
+              for path in sorted((ROOT / "idp").rglob("*.py"))
+              if str(path.relative_to(ROOT)) not in EDGES_THAT_COMMIT
+              for number, line in enumerate(path.read_text().splitlines(), 1)
+              if "db.session.commit()" in line and "#" not in line]
+    assert silent == []
