@@ -17,12 +17,11 @@ from .extensions import db
 from .models.base import utcnow
 
 
-def use_once(used: InstrumentedAttribute, row_id: int, *conditions: Any, **values: Any) -> bool:
-    """Set the column ``used`` (a time) of row ``row_id`` to now, with ``values``, if it is
-    still unset and ``conditions`` hold; True for the one caller that did."""
-    model = used.class_
+def use_once(used: InstrumentedAttribute, *conditions: Any, **values: Any) -> bool:
+    """Set the column ``used`` (a time) to now, with ``values``, on the row that ``conditions``
+    name, if it is still unset; True for the one caller that did."""
     return bool(db.session.execute(
-        update(model)
-        .where(model.id == row_id, used.is_(None), *conditions)
+        update(used.class_)
+        .where(used.is_(None), *conditions)
         .values({used.key: utcnow(), **values})
     ).rowcount)

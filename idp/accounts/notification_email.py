@@ -178,7 +178,7 @@ def _withdraw_pending(user: User, now: datetime) -> None:
 
 def _consume(change: NotificationEmailChange) -> bool:
     """Mark the request confirmed, if it still was pending (``use_once``)."""
-    return use_once(NotificationEmailChange.confirmed_at, change.id,
+    return use_once(NotificationEmailChange.confirmed_at, NotificationEmailChange.id == change.id,
                     NotificationEmailChange.expires_at > utcnow())
 
 

@@ -139,7 +139,8 @@ def _reason_to_ignore(user: User | None) -> str | None:
 
 def _consume(link: PasswordResetToken) -> bool:
     """Mark the link used, if it still was usable (``use_once``)."""
-    return use_once(PasswordResetToken.used_at, link.id, PasswordResetToken.expires_at > utcnow())
+    return use_once(PasswordResetToken.used_at, PasswordResetToken.id == link.id,
+                    PasswordResetToken.expires_at > utcnow())
 
 
 def _audit_failure(user_id: int | None, reason: str) -> None:

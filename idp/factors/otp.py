@@ -137,7 +137,8 @@ def verify(challenge: OtpChallenge | None, code: str) -> Verdict:
 
 def _end(challenge_id: int, reason: str, *conditions) -> bool:
     """End an open challenge (when ``conditions`` hold); False if it was no longer open."""
-    return use_once(OtpChallenge.ended_at, challenge_id, *conditions, end_reason=reason)
+    return use_once(OtpChallenge.ended_at, OtpChallenge.id == challenge_id, *conditions,
+                    end_reason=reason)
 
 
 def open_challenge(challenge_id: int | None, user_id: int) -> OtpChallenge | None:

@@ -16,13 +16,13 @@ from __future__ import annotations
 import secrets
 
 from flask import current_app
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, func
 
 from .. import audit
 from ..extensions import db
 from ..models import RecoveryCode, User
-from ..models.base import utcnow
 from ..security import keyed_digest, keyed_digests
+from ..single_use import use_once
 
 ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i
 HALF = 4
@@ -53,12 +53,8 @@ def use(user: User, typed: str) -> bool:
     code = _normal(typed)
     if len(code) != 2 * HALF or not all(c in ALPHABET for c in code):
         return False
-    return bool(db.session.execute(
-        update(RecoveryCode)
-        .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None),
-               RecoveryCode.code_hash.in_(keyed_digests(_owned(user.id, code))))
-        .values(used_at=utcnow())
-    ).rowcount)
+    return use_once(RecoveryCode.used_at, RecoveryCode.user_id == user.id,
+                    RecoveryCode.code_hash.in_(keyed_digests(_owned(user.id, code))))
 
 
 def remaining(user: User) -> int:

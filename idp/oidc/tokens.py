@@ -90,7 +90,7 @@ def consume_code(code: str, client_id: str) -> AuthorizationCode | None:
     if row is None:
         return None
     now = utcnow()
-    if not use_once(AuthorizationCode.used_at, row.id):
+    if not use_once(AuthorizationCode.used_at, AuthorizationCode.id == row.id):
         row.reused_at = now  # a redemption still saving its tokens revokes them (settle_code)
         _revoke_code_tokens(row)
         audit.record("token.code_reused", user_id=row.user_id, client_id=client_id)
@@ -134,7 +134,7 @@ def consume_refresh_token(value: str) -> Token | None:
     usable = row.revoked_at is None and row.refresh_expires_at is not None and (
         row.refresh_expires_at > now
     )
-    consumed = use_once(Token.refresh_used_at, row.id)
+    consumed = use_once(Token.refresh_used_at, Token.id == row.id)
     if consumed and usable:
         return row
     if consumed:

@@ -64,4 +64,4 @@ def fail(pending: AuthorizationRequest, error: str) -> None:
 
 def complete(pending: AuthorizationRequest) -> bool:
     """Mark the request answered; False when another request already answered it."""
-    return use_once(AuthorizationRequest.completed_at, pending.id)
+    return use_once(AuthorizationRequest.completed_at, AuthorizationRequest.id == pending.id)
