@@ -54,8 +54,7 @@ class RealProvider:
             self._wait_until_up(server, log)
             yield
         finally:
-            server.terminate()
-            server.wait(timeout=10)
+            stop(server)
 
     def _wait_until_up(self, server: subprocess.Popen, log: Path) -> None:
         deadline = time.monotonic() + 30
@@ -67,3 +66,14 @@ class RealProvider:
                 if time.monotonic() > deadline or server.poll() is not None:
                     pytest.fail("idp serve did not start:\n" + log.read_text())
                 time.sleep(0.2)
+
+
+def stop(server: subprocess.Popen, grace: float = 30) -> None:
+    """Stop a server process as an operator would (SIGTERM, then its graceful shutdown); one
+    still running after ``grace`` seconds (a machine under load) is killed."""
+    server.terminate()
+    try:
+        server.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=10)
