@@ -1,8 +1,9 @@
 """Bulk accounts for the benchmarks: ``count`` active people who can sign in with a password and
 a code e-mailed to their notification address, in one organisation called "Bench".
 
-Each account gets what ``create_user`` gives a person (the user row, its personal mailbox and
-the right to open it), written set-wise: the rows go to a temporary table (COPY on PostgreSQL,
+Each account gets what ``create_user`` gives a person (the user row, its personal mailbox, the
+right to open it, and the "user.created" audit event that the journal pages read), written
+set-wise: the rows go to a temporary table (COPY on PostgreSQL,
 executemany on SQLite), then into the real tables with ``ON CONFLICT DO NOTHING``, so that a
 second run adds only what is missing. Every account shares one argon2id hash of
 BENCH_PASSWORD, made once by the provider's own hasher.
@@ -13,6 +14,7 @@ Run: ``python -m bench.seed_accounts --database-url URL --count N``. Not part of
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from collections.abc import Iterator
@@ -102,14 +104,16 @@ def _create_staging(connection: Connection) -> None:
     connection.execute(text(
         "CREATE TEMPORARY TABLE IF NOT EXISTS bench_seed_staging "
         "(subject VARCHAR(64), email VARCHAR(254), given_name VARCHAR(128), "
-        "family_name VARCHAR(128), notification_email VARCHAR(254))"))
+        "family_name VARCHAR(128), notification_email VARCHAR(254), detail JSON)"))
 
 
 def _rows(numbers: range) -> Iterator[tuple[str, ...]]:
     given, family = len(GIVEN_NAMES), len(FAMILY_NAMES)
     for number in numbers:
-        yield (new_identifier(), account_email(number), GIVEN_NAMES[number % given],
-               FAMILY_NAMES[(number // given) % family], notification_email(number))
+        email = account_email(number)
+        yield (new_identifier(), email, GIVEN_NAMES[number % given],
+               FAMILY_NAMES[(number // given) % family], notification_email(number),
+               json.dumps({"email": email, "role": "user"}))
 
 
 def _stage(connection: Connection, numbers: range) -> None:
@@ -121,18 +125,20 @@ def _stage(connection: Connection, numbers: range) -> None:
                 copy.write_row(row)
         return
     connection.connection.driver_connection.executemany(
-        "INSERT INTO bench_seed_staging VALUES (?, ?, ?, ?, ?)", _rows(numbers))
+        "INSERT INTO bench_seed_staging VALUES (?, ?, ?, ?, ?, ?)", _rows(numbers))
 
 
 def _insert_staged(connection: Connection, organisation_id: int, password_hash: str) -> None:
-    """What create_user writes for each staged person: the account, its personal mailbox and
-    the right to open it. "WHERE true" lets SQLite read ON CONFLICT after a SELECT."""
+    """What create_user writes for each staged person: the account, its personal mailbox, the
+    right to open it and the audit event of the account (for the accounts this batch created:
+    those made at ``now``). "WHERE true" lets SQLite read ON CONFLICT after a SELECT."""
     values = {"organisation_id": organisation_id, "password_hash": password_hash,
               "now": utcnow(), "false": False}
     connection.execute(text(
         "INSERT INTO users (subject, email, given_name, family_name, notification_email, phone, "
         "password_hash, status, role, organisation_id, created_at, password_changed_at) "
-        "SELECT subject, email, given_name, family_name, notification_email, NULL, :password_hash, "
+        "SELECT subject, email, given_name, family_name, notification_email, NULL, "
+        ":password_hash, "
         "'active', 'user', :organisation_id, :now, :now "
         "FROM bench_seed_staging WHERE true ON CONFLICT (email) DO NOTHING"), values)
     connection.execute(text(
@@ -145,6 +151,11 @@ def _insert_staged(connection: Connection, organisation_id: int, password_hash: 
         "JOIN users ON users.email = bench_seed_staging.email "
         "JOIN mailboxes ON mailboxes.address = bench_seed_staging.email "
         "WHERE true ON CONFLICT (user_id, mailbox_id) DO NOTHING"))
+    connection.execute(text(
+        "INSERT INTO audit_events (at, event, user_id, detail) "
+        "SELECT :now, 'user.created', users.id, detail FROM bench_seed_staging "
+        "JOIN users ON users.email = bench_seed_staging.email "
+        "WHERE users.created_at = :now"), values)
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ from sqlalchemy import func
 
 from bench.seed_accounts import BENCH_PASSWORD, account_email, notification_email, seed
 from idp.extensions import db
-from idp.models import Mailbox, MailboxAccess, Organisation, User
+from idp.models import AuditEvent, Mailbox, MailboxAccess, Organisation, User
 
 from ..interaction.second_factor_journey import (
     code_page,
@@ -22,15 +22,17 @@ from ..interaction.second_factor_journey import (
 
 def _counts(app) -> tuple[int, ...]:
     with app.app_context():
-        return tuple(db.session.scalar(db.select(func.count()).select_from(model))
-                     for model in (Organisation, User, Mailbox, MailboxAccess))
+        created = db.select(func.count()).where(AuditEvent.event == "user.created")
+        return (*(db.session.scalar(db.select(func.count()).select_from(model))
+                  for model in (Organisation, User, Mailbox, MailboxAccess)),
+                db.session.scalar(created))
 
 
 def test_a_seeded_account_signs_in_with_password_and_emailed_code(
         app, database_url, client, actors, mail_catcher):
     seed(database_url, 3)
     seed(database_url, 3)
-    assert _counts(app) == (1, 3, 3, 3)
+    assert _counts(app) == (1, 3, 3, 3, 3)
     rp = actors.rp(min_acr="mfa")
 
     page, verifier = start(client, actors, rp)
@@ -45,3 +47,6 @@ def test_a_seeded_account_signs_in_with_password_and_emailed_code(
         person = db.session.scalar(db.select(User).where(User.email == account_email(2)))
         assert claims["sub"] == person.subject
         assert person.organisation.name == "Bench" and person.given_name and person.family_name
+        created = db.session.scalar(db.select(AuditEvent).where(
+            AuditEvent.event == "user.created", AuditEvent.user_id == person.id))
+        assert created.detail == {"email": account_email(2), "role": "user"}
