@@ -59,9 +59,8 @@ def list_accounts(actor: Actor, search: str = "", organisation: str | None = Non
     query = users_visible_to(actor).options(joinedload(User.organisation))
     if search:
         term = search.strip().lower()
-        family_name = db.func.lower(User.family_name)
         query = query.where(db.or_(User.email.contains(term, autoescape=True),
-                                   family_name.contains(term, autoescape=True)))
+                                   User.family_name.icontains(term, autoescape=True)))
     if organisation:
         query = query.join(Organisation, Organisation.id == User.organisation_id).where(
             Organisation.code == organisation)
