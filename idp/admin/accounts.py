@@ -42,28 +42,30 @@ from .actors import (
     user_for,
     users_visible_to,
 )
+from .keyset import FIRST, KeysetPage, Position, read_page
 
 PAGE_SIZE = 50
 
 
 def list_accounts(actor: Actor, search: str = "", organisation: str | None = None,
-                  page: int = 1) -> list[User]:
-    """Accounts ``actor`` may see, by MSSanté address, optionally searched and filtered.
+                  position: Position = FIRST, page: int = 1) -> KeysetPage[User]:
+    """A page of the accounts ``actor`` may see, by MSSanté address, optionally searched and
+    filtered, at ``position`` (``page`` > 1 skips pages after it: numbered pages).
 
     ``search`` is a part of the address or of the family name, taken literally: "%" and "_"
-    are characters, not wildcards."""
+    are characters, not wildcards. On PostgreSQL trigram indexes serve it; on SQLite every
+    account is read."""
     require(actor, READ)
-    query = users_visible_to(actor).options(joinedload(User.organisation)).order_by(User.email)
+    query = users_visible_to(actor).options(joinedload(User.organisation))
     if search:
         term = search.strip().lower()
-        family_name = db.func.lower(User.family_name)
         query = query.where(db.or_(User.email.contains(term, autoescape=True),
-                                   family_name.contains(term, autoescape=True)))
+                                   User.family_name.icontains(term, autoescape=True)))
     if organisation:
         query = query.join(Organisation, Organisation.id == User.organisation_id).where(
             Organisation.code == organisation)
-    page = max(1, page)
-    return list(db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
+    return read_page(query, (User.email,), lambda user: (user.email,), position, PAGE_SIZE,
+                     skip=max(1, page) - 1)
 
 
 def account(actor: Actor, address: str) -> User:

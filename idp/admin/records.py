@@ -11,29 +11,36 @@ from ..errors import ValidationError
 from ..extensions import db
 from ..models import AuditEvent, Delivery, Organisation, User
 from .actors import READ, Actor, require, user_for
+from .keyset import FIRST, KeysetPage, Position, read_page
 
 PAGE_SIZE = 100
 
 
 def audit_trail(actor: Actor, *, person: str | None = None, organisation: str | None = None,
                 event: str | None = None, since: datetime | None = None,
-                until: datetime | None = None, page: int = 1) -> list[AuditEvent]:
-    """Audit events, newest first, filtered by person (MSSanté address), organisation code,
-    event name (a prefix such as "login." works), period."""
+                until: datetime | None = None, position: Position = FIRST,
+                page: int = 1) -> KeysetPage[AuditEvent]:
+    """A page of audit events, newest first, filtered by person (MSSanté address),
+    organisation code, event name (a prefix such as "login." works), period; its keys are
+    (moment, id)."""
     query = _scoped(actor, db.select(AuditEvent), AuditEvent.user_id, person, organisation)
     if event:
         query = query.where(AuditEvent.event.startswith(event.strip(), autoescape=True))
     query = _period(query, AuditEvent.at, since, until)
-    return _page(query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()), page)
+    return read_page(query, (AuditEvent.at, AuditEvent.id), lambda row: (row.at, row.id),
+                     position, PAGE_SIZE, descending=True, skip=max(1, page) - 1)
 
 
 def deliveries(actor: Actor, *, person: str | None = None, organisation: str | None = None,
                since: datetime | None = None, until: datetime | None = None,
-               page: int = 1) -> list[Delivery]:
-    """Delivery records of codes and links, newest first."""
+               position: Position = FIRST, page: int = 1) -> KeysetPage[Delivery]:
+    """A page of delivery records of codes and links, newest first; its keys are (moment,
+    id)."""
     query = _scoped(actor, db.select(Delivery), Delivery.user_id, person, organisation)
     query = _period(query, Delivery.created_at, since, until)
-    return _page(query.order_by(Delivery.created_at.desc(), Delivery.id.desc()), page)
+    return read_page(query, (Delivery.created_at, Delivery.id),
+                     lambda row: (row.created_at, row.id), position, PAGE_SIZE, descending=True,
+                     skip=max(1, page) - 1)
 
 
 def describe_event(event: AuditEvent, emails: dict[int, str]) -> dict[str, Any]:
@@ -82,7 +89,3 @@ def _period(query, column, since: datetime | None, until: datetime | None):
         query = query.where(column <= until)
     return query
 
-
-def _page(query, page: int) -> list:
-    page = max(1, page)
-    return list(db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))

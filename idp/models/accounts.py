@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, false
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -52,6 +52,17 @@ class User(db.Model):
     """A health professional; the MSSanté address is the login."""
 
     __tablename__ = "users"
+    __table_args__ = (
+        # A referent's list of accounts, in address order, one page at a time.
+        Index("ix_users_organisation_email", "organisation_id", "email"),
+        # The administration's search for a part of an address or a family name: pg_trgm's
+        # GIN indexes on PostgreSQL. SQLite has no such index and reads every account; there
+        # the index holds no row (WHERE 0), so that both databases carry the same schema.
+        Index("ix_users_email_trigrams", "email", postgresql_using="gin",
+              postgresql_ops={"email": "gin_trgm_ops"}, sqlite_where=text("0")),
+        Index("ix_users_family_name_trigrams", "family_name", postgresql_using="gin",
+              postgresql_ops={"family_name": "gin_trgm_ops"}, sqlite_where=text("0")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subject: Mapped[str] = mapped_column(String(64), unique=True, default=new_identifier)
@@ -64,7 +75,7 @@ class User(db.Model):
     status: Mapped[str] = mapped_column(String(16), default=UserStatus.ACTIVE.value)
     role: Mapped[str] = mapped_column(String(16), default=Role.USER.value)
     organisation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organisations.id", ondelete="SET NULL"), index=True
+        ForeignKey("organisations.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     password_changed_at: Mapped[datetime | None]
@@ -86,6 +97,12 @@ class Mailbox(db.Model):
     """A mailbox of the messaging service: personal (PER), organisational (ORG), applicative..."""
 
     __tablename__ = "mailboxes"
+    # The shared mailboxes (all but personal ones) by organisation and address: the lists of
+    # the administration, which a million personal mailboxes must not slow down.
+    __table_args__ = (
+        Index("ix_mailboxes_shared", "organisation_id", "address",
+              postgresql_where=text("type <> 'PER'"), sqlite_where=text("type <> 'PER'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     address: Mapped[str] = mapped_column(String(254), unique=True)

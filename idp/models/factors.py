@@ -37,7 +37,11 @@ class Delivery(db.Model):
     """One message carrying a code: where it went (masked), when, and what became of it."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (Index("ix_deliveries_user_created", "user_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_deliveries_user_created", "user_id", "created_at"),
+        # Newest first, one page at a time from the key of a row (``admin.keyset``).
+        Index("ix_deliveries_created_id", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

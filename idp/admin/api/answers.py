@@ -43,6 +43,16 @@ class Problem(Answer):
     error: str = Field(None, description="Code d'erreur OAuth d'un problème de jeton.")
 
 
+class Paged(Answer):
+    page: int
+    page_size: int
+    next_after: str | None = Field(description="Position de la page suivante (paramètre "
+                                               "after) ; null sur la dernière page.")
+    previous_before: str | None = Field(description="Position de la page précédente "
+                                                    "(paramètre before) ; null sur la "
+                                                    "première page.")
+
+
 # --- Accounts -------------------------------------------------------------------------------
 
 class PendingNotificationEmail(Answer, json_schema_extra=IN_PLACE):
@@ -69,10 +79,8 @@ class User(Answer, **_described("Un compte (jamais de secret).")):
         description="Adresse en attente de confirmation.")
 
 
-class UserPage(Answer):
+class UserPage(Paged):
     items: list[User]
-    page: int
-    page_size: int
 
 
 class SessionsEnded(Answer, **_described("Sessions terminées.")):
@@ -91,10 +99,8 @@ class AuditEvent(Answer, **_described("Un événement du journal d'audit.")):
     detail: dict | None
 
 
-class AuditPage(Answer):
+class AuditPage(Paged):
     items: list[AuditEvent]
-    page: int
-    page_size: int
 
 
 class Delivery(Answer, **_described("L'envoi d'un code ou d'un lien.")):
@@ -106,10 +112,8 @@ class Delivery(Answer, **_described("L'envoi d'un code ou d'un lien.")):
     reason: str | None
 
 
-class DeliveryPage(Answer):
+class DeliveryPage(Paged):
     items: list[Delivery]
-    page: int
-    page_size: int
 
 
 # --- Mailboxes ------------------------------------------------------------------------------

@@ -18,19 +18,21 @@ from ..actors import Actor, user_for
 from . import answers
 from .auth import current_actor
 from .operations import action, operation
-from .shapes import Body, Page, Query, QueryText, Text
+from .paging import PagedQuery, page_answer, position_of
+from .shapes import Body, Page, QueryText, Text
 
 ACCOUNTS = "Comptes"
 ACCOUNT = {"address": "Adresse MSSanté du compte."}
 
 
-class AccountFilters(Query):
+class AccountFilters(PagedQuery):
     search: QueryText = Field(None, description="Partie de l'adresse MSSanté ou du nom de "
                                                 "famille.")
     organisation: QueryText = Field(None, description="Identifiant de la structure "
                                                       "(FINESS...).")
-    page: Page = Field(1, description=f"Page de résultats ({accounts.PAGE_SIZE} comptes par "
-                                      "page).")
+    page: Page = Field(1, description=f"Page numérotée ({accounts.PAGE_SIZE} comptes par "
+                                      "page), lue après la position donnée ; after et before "
+                                      "vont aussi vite à toute page.")
 
 
 class NewAccount(Body):
@@ -78,8 +80,8 @@ def users_json(users: list[User]) -> list[dict[str, Any]]:
            query=AccountFilters, answer=answers.UserPage)
 def list_users(query: AccountFilters):
     found = accounts.list_accounts(current_actor(), query.search or "", query.organisation,
-                                   query.page)
-    return {"items": users_json(found), "page": query.page, "page_size": accounts.PAGE_SIZE}
+                                   position_of(query), query.page)
+    return page_answer(found, users_json(found.items), query.page, accounts.PAGE_SIZE)
 
 
 @operation("POST", "/users", "Créer un compte", tag=ACCOUNTS, body=NewAccount,

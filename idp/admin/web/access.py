@@ -114,11 +114,6 @@ def day(value: str, end: bool = False) -> datetime | None:
     return local.astimezone(UTC).replace(tzinfo=None)
 
 
-def page_number() -> int:
-    """The ``page`` query parameter, 1 when absent or not a number."""
-    return max(1, request.args.get("page", 1, type=int) or 1)
-
-
 @bp.get("")
 @admin_required()
 def home(actor):

@@ -17,7 +17,8 @@ from ...models import Organisation, Role, User
 from .. import accounts
 from ..actors import ADMIN_ONLY, WRITE, Actor, users_visible_to
 from . import bp
-from .access import admin_required, form_text, may, page, page_number, status_of
+from .access import admin_required, form_text, may, page, status_of
+from .paging import asked_position, pager_of
 
 # Actions without fields: the service call and what to say once it is done.
 BUTTONS = {
@@ -44,11 +45,11 @@ BUTTONS = {
 def accounts_list(actor):
     search = request.args.get("q", "")[:254]
     organisation = request.args.get("structure", "")[:64] or None
-    number = page_number()
-    users = accounts.list_accounts(actor, search=search, organisation=organisation, page=number)
-    return page("admin/accounts.html", users=users, search=search, organisation=organisation,
-                organisations=organisations_for(actor), number=number,
-                more=len(users) == accounts.PAGE_SIZE)
+    users = accounts.list_accounts(actor, search=search, organisation=organisation,
+                                   position=asked_position())
+    return page("admin/accounts.html", users=users.items, search=search,
+                organisation=organisation, organisations=organisations_for(actor),
+                links=pager_of(users))
 
 
 @bp.get("/comptes/nouveau")
