@@ -5,6 +5,8 @@ from flask import current_app
 
 from alembic import context
 
+from idp.models.base import for_database
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -94,6 +96,7 @@ def run_migrations_online():
             # dropping the old table would cascade-delete every row pointing at it.
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             connection.commit()
+        conf_args.setdefault("include_object", for_database(connection.dialect.name))
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

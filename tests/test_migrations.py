@@ -11,6 +11,7 @@ from sqlalchemy import inspect, text
 
 from idp import create_app
 from idp.extensions import db
+from idp.models.base import for_database
 
 from .conftest import TEST_SETTINGS
 
@@ -63,7 +64,8 @@ def is_indexed(inspector, table: str, columns: list[str]) -> bool:
 def schema_differences() -> list:
     """What autogenerate would write in a new revision: empty when models and migrations agree."""
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={
+            "compare_type": True, "include_object": for_database(connection.dialect.name)})
         return compare_metadata(context, db.metadata)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import new_identifier, utcnow
+from .base import new_identifier, postgresql_only, utcnow
 
 
 class Role(enum.StrEnum):
@@ -56,12 +56,12 @@ class User(db.Model):
         # A referent's list of accounts, in address order, one page at a time.
         Index("ix_users_organisation_email", "organisation_id", "email"),
         # The administration's search for a part of an address or a family name: pg_trgm's
-        # GIN indexes on PostgreSQL. SQLite has no such index and reads every account; there
-        # the index holds no row (WHERE 0), so that both databases carry the same schema.
-        Index("ix_users_email_trigrams", "email", postgresql_using="gin",
-              postgresql_ops={"email": "gin_trgm_ops"}, sqlite_where=text("0")),
-        Index("ix_users_family_name_trigrams", "family_name", postgresql_using="gin",
-              postgresql_ops={"family_name": "gin_trgm_ops"}, sqlite_where=text("0")),
+        # GIN indexes on PostgreSQL. SQLite has no such index and reads every account.
+        postgresql_only(Index("ix_users_email_trigrams", "email", postgresql_using="gin",
+                              postgresql_ops={"email": "gin_trgm_ops"})),
+        postgresql_only(Index("ix_users_family_name_trigrams", "family_name",
+                              postgresql_using="gin",
+                              postgresql_ops={"family_name": "gin_trgm_ops"})),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,9 +2,9 @@
 
 The administration's lists read one page from the key of a row (address; moment and id) and
 search a part of an address or of a family name, or the start of an audit event's name (its
-index is in pattern order on PostgreSQL, whatever the collation). On PostgreSQL, pg_trgm's GIN indexes serve
-that search (the extension is trusted: the database owner may create it); SQLite reads every
-account, as before, and gets the same index names holding no row. Downgrading keeps the
+index is in pattern order on PostgreSQL, whatever the collation). On PostgreSQL, pg_trgm's GIN
+indexes serve that search (the extension is trusted: the database owner may create it);
+SQLite reads every account, as before, and has no trigram index. Downgrading keeps the
 extension, which other objects may use.
 
 Revision ID: 5c1f0e8a9d27
@@ -42,9 +42,9 @@ def upgrade():
     if op.get_bind().dialect.name == 'postgresql':
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         _event_index({'event': 'varchar_pattern_ops'})
-    for name, column in TRIGRAMS.items():  # on SQLite, an index without rows (WHERE 0)
-        op.create_index(name, 'users', [column], postgresql_using='gin',
-                        postgresql_ops={column: 'gin_trgm_ops'}, sqlite_where=sa.text("0"))
+        for name, column in TRIGRAMS.items():
+            op.create_index(name, 'users', [column], postgresql_using='gin',
+                            postgresql_ops={column: 'gin_trgm_ops'})
 
 
 def _event_index(ops):
@@ -57,8 +57,8 @@ def _event_index(ops):
 def downgrade():
     if op.get_bind().dialect.name == 'postgresql':
         _event_index({})
-    for name in TRIGRAMS:
-        op.drop_index(name, table_name='users')
+        for name in TRIGRAMS:
+            op.drop_index(name, table_name='users')
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
         batch_op.drop_index('ix_deliveries_created_id')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
