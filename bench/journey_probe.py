@@ -46,7 +46,6 @@ CLIENT_NAME = "Bench journey"
 REDIRECT_URI = "https://rp.bench.example/callback"
 PASSWORD = "correct horse battery staple bench"
 TICKS = os.sysconf("SC_CLK_TCK")
-PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
 def free_port() -> int:
@@ -115,10 +114,10 @@ def journey(issuer: str, client: dict, person: int, codes: Codes) -> None:
                                allow_redirects=False)
     assert response.status_code == 302, response.text[:300]
     query = parse_qs(urlsplit(response.headers["Location"]).query)
-    tokens = browser.post(issuer + "/token", data={
+    tokens = requests.post(issuer + "/token", data={  # the client's call, not the browser's
         "grant_type": "authorization_code", "code": query["code"][0],
         "redirect_uri": REDIRECT_URI, "code_verifier": verifier},
-        auth=(client["client_id"], client["client_secret"]))
+        auth=(client["client_id"], client["client_secret"]), timeout=30)
     assert tokens.status_code == 200, tokens.text[:300]
 
 
@@ -244,8 +243,8 @@ with app.app_context():
     for i in range({people}):
         email = f'{PEOPLE_PREFIX}.{{i}}@chu-bench.mssante.fr'
         if email not in known:
-            create_user(email, f'Bench Person {{i}}', f'{PEOPLE_PREFIX}.{{i}}@notifications.example',
-                        password={PASSWORD!r})
+            create_user(email, f'Bench Person {{i}}',
+                        f'{PEOPLE_PREFIX}.{{i}}@notifications.example', password={PASSWORD!r})
     registered = register_client({CLIENT_NAME!r}, redirect_uris=[{REDIRECT_URI!r}],
                                  min_acr='mfa', first_party=True)
     db.session.commit()
