@@ -1,5 +1,12 @@
-"""E-mail channel: a ``Message`` written as the standard library's ``EmailMessage`` and handed to
-the SMTP server with ``smtplib``, every step bounded by a timeout."""
+"""E-mail channel: a ``Message`` written as a MIME message and handed to the SMTP server with
+``smtplib``, every step bounded by a timeout.
+
+The message is built with the standard library's ``email.mime`` classes: bodies in
+quoted-printable (lines of 76 characters at most), accented headers as RFC 2047 encoded words,
+so 7-bit: any relay takes it, with or without 8BITMIME. The newer ``EmailMessage`` API writes the
+same message but parses and refolds every header through its header registry, at three times
+the CPU (2.5 ms against 0.8 ms for a code's e-mail, sent while the person waits).
+"""
 
 from __future__ import annotations
 
@@ -8,18 +15,22 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from email import policy
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.charset import QP, Charset
+from email.header import Header
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr, formatdate, getaddresses, make_msgid
 
 from .channel import DeliveryFailed, Message, Sent
 
-# Bodies in quoted-printable or base64, lines of 76 characters at most: 7-bit, any relay takes
-# them, with or without 8BITMIME.
-COMPOSING = policy.SMTP.clone(cte_type="7bit")
-# Headers on one line (RFC 5322 allows 998 characters): Python 3.11's folder moves or drops the
-# spaces where it folds a subject between encoded words ("MSSanté é è à" arrived as
-# "MSSantééèà"); our subjects are short, so they are not folded at all.
-SENDING = COMPOSING.clone(max_line_length=998)
+UTF8 = Charset("utf-8")
+UTF8.header_encoding = QP
+UTF8.body_encoding = QP
+# Encoded words are not folded: Python's folders have moved or dropped the spaces between
+# encoded words ("MSSanté é è à" arrived as "MSSantééèà"); our subjects are short.
+HEADER_LINE_LENGTH = 998  # RFC 5322
+# smtplib sends bytes as they are: lines must end in CRLF already.
+ON_THE_WIRE = policy.compat32.clone(linesep="\r\n")
 
 
 @dataclass(frozen=True)
@@ -49,7 +60,7 @@ class MailChannel:
         the server cannot be reached in time."""
         email = compose(message, self.sender)
         try:
-            self._hand_over(email)
+            self._hand_over(email, _bare(self.sender), [_bare(message.to)])
         except smtplib.SMTPRecipientsRefused as error:
             code, text = next(iter(error.recipients.values()))
             raise DeliveryFailed(_smtp_reason(code, text)) from error
@@ -70,7 +81,8 @@ class MailChannel:
             raise DeliveryFailed("SMTP server unreachable") from error
         return Sent("sent")
 
-    def _hand_over(self, email: EmailMessage) -> None:
+    def _hand_over(self, email: MIMEText | MIMEMultipart, sender: str, recipients: list[str]
+                   ) -> None:
         """One SMTP session: connect, STARTTLS and log in as configured, send, say goodbye.
         The socket is closed in every case; after a failure without a goodbye, which would
         only wait for a server that already failed."""
@@ -81,29 +93,41 @@ class MailChannel:
                 smtp.starttls()
             if server.username and server.password:
                 smtp.login(server.username, server.password)
-            smtp.sendmail(_addresses(email, "From")[0], _addresses(email, "To"),
-                          email.as_bytes(policy=SENDING))
+            smtp.sendmail(sender, recipients, email.as_bytes(policy=ON_THE_WIRE))
             with contextlib.suppress(smtplib.SMTPException, OSError):
                 smtp.quit()  # the message is accepted: a failing goodbye changes nothing
 
 
-def compose(message: Message, sender: str) -> EmailMessage:
+def compose(message: Message, sender: str) -> MIMEText | MIMEMultipart:
     """The e-mail of ``message`` from ``sender``: text, with an HTML alternative when given."""
-    email = EmailMessage(policy=COMPOSING)
-    email["From"] = sender
-    email["To"] = message.to
-    email["Subject"] = message.subject
-    email["Date"] = formatdate(localtime=True)
-    email["Message-ID"] = make_msgid(domain=email["From"].addresses[0].domain)
-    email.set_content(message.text)
+    email = MIMEText(message.text, "plain", UTF8)
     if message.html is not None:
-        email.add_alternative(message.html, subtype="html")
+        email = MIMEMultipart("alternative", _subparts=[email,
+                                                       MIMEText(message.html, "html", UTF8)])
+    email["From"] = _address_header(sender)
+    email["To"] = _address_header(message.to)
+    email["Subject"] = _text_header(message.subject)
+    email["Date"] = formatdate(localtime=True)
+    email["Message-ID"] = make_msgid(domain=_bare(sender).rpartition("@")[2])
     return email
 
 
-def _addresses(email: EmailMessage, header: str) -> list[str]:
-    """The bare addresses of a header, for the SMTP envelope."""
-    return [address.addr_spec for address in email[header].addresses]
+def _bare(address: str) -> str:
+    """The bare address of "Name <address>" (or of a bare address), for the SMTP envelope."""
+    return getaddresses([address])[0][1]
+
+
+def _address_header(address: str) -> str:
+    """An address header's value, its display name as encoded words when accented."""
+    [(name, bare)] = getaddresses([address])
+    return formataddr((name, bare), charset=UTF8)
+
+
+def _text_header(text: str) -> str | Header:
+    """A text header's value: as is when ASCII, else as encoded words on one line."""
+    if text.isascii():
+        return text
+    return Header(text, UTF8, maxlinelen=HEADER_LINE_LENGTH)
 
 
 def _smtp_reason(code: int, text: bytes | str) -> str:

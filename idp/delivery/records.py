@@ -16,7 +16,6 @@ from .channel import Channel, DeliveryFailed, Message
 from .mail import MailChannel, SmtpServer
 from .masking import mask
 from .outbox import OutboxChannel
-from .sms import TwilioChannel
 
 
 def deliver(user: User, channel: str, message: Message, challenge_id: int | None = None
@@ -76,6 +75,8 @@ def _channel(name: str) -> Channel:
     if name == "sms" and config["SMS_BACKEND"] == "outbox":
         return OutboxChannel()
     if name == "sms":
+        from .sms import TwilioChannel  # the twilio library loads with the first SMS (memory)
+
         return TwilioChannel(config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"],
                              config["TWILIO_FROM"], base_url=config["TWILIO_BASE_URL"],
                              timeout=timeout)

@@ -27,7 +27,6 @@ import hmac
 import time
 
 import pyotp
-import segno
 from flask import current_app
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -213,6 +212,8 @@ def enrolment_secret(credential: TotpCredential) -> str:
 
 def enrolment_qr_svg(credential: TotpCredential, user: User) -> str:
     """The otpauth:// URI as an inline SVG QR code (no script, no style: fits the CSP)."""
+    import segno  # loaded by the first enrolment only: most workers never draw a QR code
+
     secret = secrets_at_rest.decrypt(credential.encrypted_secret)
     uri = pyotp.TOTP(secret, digits=CODE_DIGITS, interval=INTERVAL_SECONDS).provisioning_uri(
         name=user.email, issuer_name=current_app.config["TOTP_ISSUER_NAME"]

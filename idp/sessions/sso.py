@@ -50,17 +50,20 @@ def settle_session() -> None:
     """Once per request, before the views (``create_app``): end this browser's session if it
     has expired (announced like any end: clients are told), else note that it was used
     (``last_seen_at``, at most once a minute); forget a cookie naming no live session. Commits
-    its change: it runs at the edge, before any view's unit of work."""
+    its change, when there is one: it runs at the edge, before any view's unit of work. A session
+    only read leaves its transaction to the view's unit of work (one transaction, not two)."""
     if not isinstance(session.get(SESSION_SECRET_KEY), str):
         return
     sso = _browser_session()
     reason = _end_reason(sso) if sso is not None else "unknown"
+    if reason is not None:
+        session.pop(SESSION_SECRET_KEY, None)
     if sso is not None and reason is not None:
         end_session(sso, reason)
     elif sso is not None and utcnow() - sso.last_seen_at > TOUCH_INTERVAL:
         sso.last_seen_at = utcnow()
-    if reason is not None:
-        session.pop(SESSION_SECRET_KEY, None)
+    else:
+        return  # nothing written: the view's unit of work goes on in the same transaction
     db.session.commit()  # the edge of its own: it runs before the view's unit of work
 
 

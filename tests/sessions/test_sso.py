@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 
 from idp.extensions import db
 from idp.models import AuditEvent, SsoSession
@@ -69,3 +70,23 @@ def test_every_request_settles_first(app, client, signed_in):
     age(app, 31)
     client.get("/.well-known/openid-configuration")
     assert live_sessions(app) == 0 and ends(app) == ["idle"]
+
+
+def test_a_session_that_needs_no_change_adds_no_transaction(app, client, actors, signed_in):
+    """The SSO session read before the views, unchanged, shares the view's one transaction:
+    a signed-in browser's new authorization request is one transaction, one commit."""
+    rp = actors.rp(name="Agenda")
+    transactions = []
+
+    def begin(connection):
+        transactions.append(connection)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "begin", begin)
+    try:
+        response = client.get("/authorize", query_string=actors.auth_params(rp))
+    finally:
+        event.remove(engine, "begin", begin)
+    assert response.status_code == 302 and "code=" in response.headers["Location"]
+    assert len(transactions) == 1
