@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from authlib.common.security import generate_token
+import secrets
+
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from flask import Flask, current_app
 
@@ -49,8 +50,10 @@ def init_server(app: Flask) -> None:
     server.register_token_generator(
         "default",
         BearerTokenGenerator(
-            access_token_generator=lambda **_: generate_token(43),
-            refresh_token_generator=lambda **_: generate_token(48),
+            # 256 and 288 random bits from one read of the system's source; Authlib's
+            # generate_token reads it once per character (a tenth of a millisecond a response).
+            access_token_generator=lambda **_: secrets.token_urlsafe(32),
+            refresh_token_generator=lambda **_: secrets.token_urlsafe(36),
             expires_generator=_token_lifetime,
         ),
     )
