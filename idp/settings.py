@@ -23,7 +23,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS_FILE = PROJECT_ROOT / "config" / "default.toml"
 ENV_PREFIX = "IDP_"
 DEVELOPMENT_SECRET = "dev-secret-key-change-me"  # noqa: S105 - the known development value
-MAY_BE_ZERO = {"REFRESH_TOKEN_REUSE_GRACE_SECONDS"}  # 0 turns the grace off
+MAY_BE_ZERO = {"REFRESH_TOKEN_REUSE_GRACE_SECONDS", "CLIENT_CACHE_SECONDS"}  # 0 turns it off
+MAX_CLIENT_CACHE_SECONDS = 60  # a disabled client or a replaced secret counts within a minute
 MAX_REFRESH_REUSE_GRACE_SECONDS = 60  # Okta's and Amazon Cognito's maximum
 
 
@@ -125,6 +126,9 @@ def _validate(settings: dict[str, Any]) -> None:
         raise SettingsError("REFRESH_TOKEN_REUSE_GRACE_SECONDS must be between 0 and "
                             f"{MAX_REFRESH_REUSE_GRACE_SECONDS} (a retry, not a second life), "
                             f"got {grace}")
+    if not 0 <= settings["CLIENT_CACHE_SECONDS"] <= MAX_CLIENT_CACHE_SECONDS:
+        raise SettingsError(f"CLIENT_CACHE_SECONDS must be between 0 and "
+                            f"{MAX_CLIENT_CACHE_SECONDS}, got {settings['CLIENT_CACHE_SECONDS']}")
     unknown_algs = set(settings["SIGNING_ALGS"]) - {"RS256", "ES256"}
     if unknown_algs or not settings["SIGNING_ALGS"]:
         raise SettingsError(f"SIGNING_ALGS must list RS256 and/or ES256, got {unknown_algs}")

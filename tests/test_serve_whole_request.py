@@ -89,3 +89,35 @@ def test_a_trickled_body_gets_a_408_even_when_a_byte_meets_the_deadline():
     started = time.monotonic()
     assert _call(CHUNKED, trickling, read_timeout=1) == (408, "Request Timeout\n")
     assert time.monotonic() - started < 2
+
+
+def test_flask_answers_in_one_piece_with_its_status_headers_and_streamed_body():
+    """Flask's whole answer crosses back to the event loop at once: its status, every header
+    (two cookies), and a body Flask gives in pieces, with the request read only once."""
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = 10
+
+    @app.post("/")
+    def created():
+        response = app.response_class((part for part in (b"one ", b"two")), status=201)
+        response.set_cookie("a", "1")
+        response.set_cookie("b", "2")
+        return response
+
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    receive, given = _sending([b"x"])
+    scope = {"type": "http", "http_version": "1.1", "method": "POST", "path": "/",
+             "query_string": b"", "headers": [(b"content-length", b"1")],
+             "client": ("127.0.0.1", 5000)}
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, WholeRequests(app, 2, 5)(scope, receive, send)).result()
+    start, body = sent
+    assert start["status"] == 201
+    cookies = [value for name, value in start["headers"] if name == b"set-cookie"]
+    assert [cookie.split(b";")[0] for cookie in cookies] == [b"a=1", b"b=2"]
+    assert body == {"type": "http.response.body", "body": b"one two"}
+    assert len(given) == 1

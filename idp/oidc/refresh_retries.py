@@ -26,14 +26,15 @@ from ..security import InvalidToken, seal, unseal
 LABEL = b"idp refresh token retry"
 
 
-def keep(rotated: Token, successor: Token, presented: str, answer: dict[str, Any]) -> None:
-    """Keep the answer of ``rotated``'s rotation for a retry, sealed under ``presented`` (the
-    rotated refresh token); nothing when the grace is off (the caller commits)."""
+def keep(rotated: Token, successor_id: int, presented: str, answer: dict[str, Any]) -> None:
+    """Keep the answer of ``rotated``'s rotation (the token ``successor_id``) for a retry,
+    sealed under ``presented`` (the rotated refresh token); nothing when the grace is off (the
+    caller commits)."""
     grace = current_app.config["REFRESH_TOKEN_REUSE_GRACE_SECONDS"]
     if grace:
         db.session.add(RefreshRetry(
             token_id=rotated.id,
-            successor_id=successor.id,
+            successor_id=successor_id,
             sealed_answer=seal(json.dumps(answer), presented, LABEL),
             expires_at=utcnow() + timedelta(seconds=grace),
         ))

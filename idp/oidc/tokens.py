@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlalchemy.orm import joinedload
 
 from .. import audit
@@ -23,38 +23,42 @@ from ..single_use import use_once
 from . import refresh_retries
 
 
-def save_token(token: dict, request) -> Token:
-    """Store a token response issued by any grant (Authlib's ``save_token`` hook)."""
+def save_token(token: dict, request) -> None:
+    """Store a token response issued by any grant (Authlib's ``save_token`` hook), with one
+    INSERT: no ORM object is built for a row this request never reads again."""
     code: AuthorizationCode | None = getattr(request, "authorization_code", None)
     previous: Token | None = getattr(request, "refresh_token", None)
     origin = code or previous
     now = utcnow()
-    row = Token(
-        client_id=request.client.client_id,
-        user_id=request.user.id if request.user else None,
-        family_id=previous.family_id if previous else new_identifier(),
-        authorization_code_id=code.id if code else None,
-        sid=origin.sid if origin else None,
-        claims=origin.claims if origin else None,
-        acr=origin.acr if origin else None,
-        amr=list(origin.amr) if origin and origin.amr else None,
-        auth_time=origin.auth_time if origin else None,
-        scope=token.get("scope", ""),
-        access_token_hash=digest(token["access_token"]),
-        issued_at=now,
-        expires_in=token["expires_in"],
-    )
+    row = {
+        "client_id": request.client.client_id,
+        "user_id": request.user.id if request.user else None,
+        "family_id": previous.family_id if previous else new_identifier(),
+        "authorization_code_id": code.id if code else None,
+        "sid": origin.sid if origin else None,
+        "claims": origin.claims if origin else None,
+        "acr": origin.acr if origin else None,
+        "amr": list(origin.amr) if origin and origin.amr else None,
+        "auth_time": origin.auth_time if origin else None,
+        "scope": token.get("scope", ""),
+        "access_token_hash": digest(token["access_token"]),
+        "refresh_token_hash": None,
+        "issued_at": now,
+        "expires_in": token["expires_in"],
+        "refresh_expires_at": None,
+    }
     if token.get("refresh_token"):
-        row.refresh_token_hash = digest(token["refresh_token"])
-        row.refresh_expires_at = now + timedelta(
+        row["refresh_token_hash"] = digest(token["refresh_token"])
+        row["refresh_expires_at"] = now + timedelta(
             seconds=current_app.config["REFRESH_TOKEN_TTL_SECONDS"]
         )
-    db.session.add(row)
-    if previous is not None:  # committed with the old token's consumption: one step for others
-        db.session.flush()
-        refresh_retries.keep(previous, row, request.payload.data["refresh_token"], token)
-    db.session.commit()  # tokens and consumption land together, before a racing use is answered
-    return row
+    if previous is None:
+        db.session.execute(insert(Token.__table__), row)
+    else:  # committed with the old token's consumption: one step for others
+        successor_id = db.session.scalar(insert(Token.__table__).returning(Token.id), row)
+        refresh_retries.keep(previous, successor_id, request.payload.data["refresh_token"], token)
+    if origin is not None:
+        db.session.commit()  # tokens and consumption land together, before a racing use is answered
 
 
 def find_token(value: str, hint: str | None = None) -> Token | None:
