@@ -1,0 +1,46 @@
+"""The benchmark's databases: PostgreSQL on 127.0.0.1:5432 (``bench``, and ``bench_<count>`` for
+each further account count), or SQLite files under instance/bench/. They are kept between runs,
+so the accounts seeded once (idempotently) are there next time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import bindparam, create_engine, text
+
+POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
+SQLITE_FOLDER = Path(__file__).resolve().parent.parent / "instance" / "bench"
+
+
+def database_name(accounts: int, first: bool) -> str:
+    """``bench`` for the main run, ``bench_<accounts>`` for the others."""
+    return "bench" if first else f"bench_{accounts}"
+
+
+def database_url(name: str, sqlite: bool) -> str:
+    """The URL of database ``name``, created (empty) when missing."""
+    if sqlite:
+        SQLITE_FOLDER.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{SQLITE_FOLDER / name}.sqlite3"
+    if name == "test":
+        raise SystemExit("the database named test belongs to the test suite")
+    server = create_engine(f"{POSTGRES}/postgres", isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                   {"name": name})
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    server.dispose()
+    return f"{POSTGRES}/{name}"
+
+
+def notification_addresses(url: str, addresses: list[str]) -> dict[str, str]:
+    """MSSanté address -> notification e-mail, for the accounts of ``addresses``."""
+    query = text("SELECT email, notification_email FROM users WHERE email IN :addresses")
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        rows = connection.execute(query.bindparams(bindparam("addresses", expanding=True)),
+                                  {"addresses": addresses})
+        found = dict(rows.all())
+    engine.dispose()
+    return found

@@ -1,0 +1,55 @@
+"""The side-by-side peer: npm's oidc-provider (bench/peer.mjs), one Node.js process."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from . import processes
+from .provider import Credentials
+
+SCRIPT = Path(__file__).with_name("peer.mjs")
+
+
+class Peer:
+    """oidc-provider with one service client, its access tokens opaque or JWT."""
+
+    def __init__(self, access_tokens: str):
+        self.token_format = access_tokens
+        self.port = processes.free_port()
+        self.issuer = f"http://{processes.HOST}:{self.port}"
+        self.client = Credentials("bench-service", secrets.token_urlsafe(32))
+        self.process: subprocess.Popen | None = None
+
+    @contextlib.contextmanager
+    def serving(self) -> Iterator[Peer]:
+        clients = [{"client_id": self.client.client_id, "client_secret": self.client.client_secret,
+                    "grant_types": ["client_credentials"], "redirect_uris": [],
+                    "response_types": []}]
+        env = {**os.environ, "PORT": str(self.port), "CLIENTS": json.dumps(clients),
+               "ACCESS_TOKEN_FORMAT": self.token_format}
+        log = Path(tempfile.mkdtemp(prefix="peer-bench-")) / "peer.log"
+        self.process = processes.start(["node", str(SCRIPT)], env, log,
+                                       self.issuer + "/.well-known/openid-configuration")
+        try:
+            yield self
+        finally:
+            processes.stop(self.process)
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    @property
+    def token_path(self) -> str:
+        return "/token"
+
+    @property
+    def introspection_path(self) -> str:
+        return "/token/introspection"
