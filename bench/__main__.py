@@ -5,21 +5,26 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import platform
+import os
 import subprocess
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from statistics import median
 
-from . import databases, load, processes
+from . import admin_rows, databases, load, people, processes
+from .journeys import PEOPLE, journeys
 from .load import Run
 from .mailbox import Mailbox
+from .password_cost import verification_ms
 from .peer import Peer
 from .provider import WORKERS, Provider
 from .report import memory_table, table
+from .seed_accounts import seed
 from .token_rows import introspection_sides, token_sides
 
 ROWS = ("tokens", "introspection", "journeys", "admin")
+WARM_UP_SECONDS = 2
 
 
 def arguments() -> argparse.Namespace:
@@ -27,80 +32,115 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--only", default=",".join(ROWS),
                         help=f"rows to run, comma-separated among {','.join(ROWS)}")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each side (default 3)")
-    parser.add_argument("--seconds", type=float, default=10, help="length of one run")
+    parser.add_argument("--seconds", type=float, default=10, help="length of one run (10)")
     parser.add_argument("--accounts", default="1000",
                         help="account counts, comma-separated (e.g. 1000,1000000); the first "
-                             "one serves every row, the others the admin row")
+                             "one serves every row, each other one the admin rows only")
     parser.add_argument("--sqlite", action="store_true", help="SQLite instead of PostgreSQL")
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke run: one repeat of 2 seconds")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 1 run of 2 s")
     options = parser.parse_args()
     options.only = [row.strip() for row in options.only.split(",") if row.strip()]
     if unknown := set(options.only) - set(ROWS):
         parser.error(f"unknown rows: {', '.join(sorted(unknown))}")
-    options.accounts = [int(count) for count in options.accounts.split(",")]
+    options.accounts = [int(count.replace("_", "")) for count in options.accounts.split(",")]
     if options.quick:
         options.repeat, options.seconds = 1, 2
     return options
 
 
-def machine() -> str:
+def machine(database: str) -> str:
+    """Date, commit, cores, CPU model, workers and database of this run."""
     model = next((line.split(":", 1)[1].strip() for line in
                   Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor())
+                  if line.startswith("model name")), "unknown CPU")
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True).stdout.strip()
-    cores = len(__import__("os").sched_getaffinity(0))
-    return (f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit}, {cores} cores "
-            f"({model}), {WORKERS} gunicorn workers")
+    return (f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit}, "
+            f"{len(os.sched_getaffinity(0))} cores ({model}), idp serve with {WORKERS} workers, "
+            f"{database}")
 
 
-def interleave(rows: dict[str, dict], repeat: int) -> dict[str, dict[str, list[Run]]]:
-    """Run every side of every row once unrecorded (warm-up: imports, caches, connections),
-    then ``repeat`` times: here, peer, here, peer..."""
+def interleave(rows: dict[str, dict], repeat: int,
+               seconds: float) -> dict[str, dict[str, list[Run]]]:
+    """Run every side of every row once, briefly and unrecorded (warm-up: imports, caches,
+    connections), then ``repeat`` times in turn: here, peer, here, peer..."""
     for sides in rows.values():
         for run in sides.values():
-            run()
+            run(min(WARM_UP_SECONDS, seconds))
     results = {row: {side: [] for side in sides} for row, sides in rows.items()}
     for number in range(1, repeat + 1):
         for row, sides in rows.items():
             for side, run in sides.items():
-                outcome = run()
+                outcome = run(seconds)
                 results[row][side].append(outcome)
                 print(f"[{number}/{repeat}] {row} / {side}: {outcome.rate:,.1f}/s, "
-                      f"p99 {outcome.p99_ms:.1f} ms, CPU {outcome.cpu_ms:.2f} ms", flush=True)
+                      f"p50 {outcome.p50_ms:.1f} ms, p99 {outcome.p99_ms:.1f} ms, "
+                      f"CPU {outcome.cpu_ms:.2f} ms", flush=True)
     return results
+
+
+def seeded_database(count: int, first: bool, sqlite: bool) -> str:
+    """The URL of the database of ``count`` accounts, seeded (idempotent, kept between runs)."""
+    url = databases.database_url(databases.database_name(count, first), sqlite)
+    print(f"Seeding {count:,} accounts into {url} (kept for the next runs; a million takes "
+          "minutes the first time)...", flush=True)
+    started = time.monotonic()
+    seed(url, count)
+    print(f"  done in {time.monotonic() - started:.0f} s", flush=True)
+    return url
 
 
 def main() -> None:
     options = arguments()
     if {"tokens", "introspection"} & set(options.only):
         load.require_wrk()
+    counts = options.accounts
     mailbox = Mailbox()
+    rows: dict[str, dict] = {}
+    notes: dict[str, str] = {}
     with contextlib.ExitStack() as stack:
         stack.enter_context(mailbox.listening())
-        url = databases.database_url(databases.database_name(options.accounts[0], True),
-                                     options.sqlite)
-        provider = Provider(url, mailbox.port)
+        provider = Provider(seeded_database(counts[0], True, options.sqlite), mailbox.port)
         provider.migrate()
         service = provider.service_client()
         stack.enter_context(provider.serving())
-        peers = [stack.enter_context(Peer(kind).serving()) for kind in ("opaque", "jwt")]
-        rows: dict[str, dict] = {}
-        notes: dict[str, str] = {}
+        peers = []
         if "tokens" in options.only:
-            rows["client_credentials tokens (16 connections)"] = token_sides(
-                provider, service, peers, options.seconds)
+            peers = [stack.enter_context(Peer(kind).serving()) for kind in ("opaque", "jwt")]
+            rows["client_credentials tokens/s (16 connections)"] = token_sides(
+                provider, service, peers)
         if "introspection" in options.only:
-            rows["introspections (16 connections)"] = introspection_sides(
-                provider, service, peers[0], options.seconds)
+            peers = peers or [stack.enter_context(Peer("opaque").serving())]
+            rows["introspections/s (16 connections)"] = introspection_sides(
+                provider, service, peers[0])
+        journey_row = f"sign-in journeys/s, {PEOPLE} people at once (p99 outside the hash)"
+        if "journeys" in options.only:
+            rows[journey_row] = {"here": journeys(provider, provider.web_client(), mailbox,
+                                                  people.in_turn(counts[0]))}
+        if "admin" in options.only:
+            providers = {counts[0]: provider}
+            for count in counts[1:]:
+                other = Provider(seeded_database(count, False, options.sqlite), mailbox.port)
+                other.migrate()
+                providers[count] = stack.enter_context(other.serving())
+            admins = {count: each.admin_client() for count, each in providers.items()}
+            for name, kind in (("search", admin_rows.search), ("last page", admin_rows.last_page)):
+                rows[f"admin {name} (one request after the other)"] = {
+                    f"{count:,} accounts": kind(providers[count], admins[count], count)
+                    for count in counts}
         started = time.monotonic()
-        results = interleave(rows, options.repeat)
-        memory = {"here: worker": [processes.memory_mb(pid) for pid in provider.workers()],
-                  "oidc-provider (opaque)": [processes.memory_mb(peers[0].pid)]}
-        print(f"\n{machine()}, {'SQLite' if options.sqlite else 'PostgreSQL'}, "
-              f"{options.repeat} runs of {options.seconds:g} s per side, interleaved "
-              f"({time.monotonic() - started:.0f} s)\n")
+        results = interleave(rows, options.repeat, options.seconds)
+        if journey_row in results:
+            hashing = verification_ms(provider.env)
+            per_journey = median(run.cpu_ms for run in results[journey_row]["here"])
+            notes[f"{journey_row}/here"] = (f"CPU per journey ÷ one argon2id verification "
+                                            f"({hashing:.1f} ms): {per_journey / hashing:.1f}×")
+        memory = {"here: worker": [processes.memory_mb(pid) for pid in provider.workers()]}
+        for peer in peers:
+            memory[f"oidc-provider ({peer.token_format})"] = [processes.memory_mb(peer.pid)]
+        database = "SQLite" if options.sqlite else "PostgreSQL"
+        print(f"\n{machine(database)}; {options.repeat} runs of {options.seconds:g} s per side, "
+              f"interleaved, in {time.monotonic() - started:.0f} s; medians (min–max)\n")
         print(table(results, notes))
         print("\nMemory after the load:\n")
         print(memory_table(memory))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import bindparam, create_engine, text
+from sqlalchemy import create_engine, text
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
 SQLITE_FOLDER = Path(__file__).resolve().parent.parent / "instance" / "bench"
@@ -33,14 +33,3 @@ def database_url(name: str, sqlite: bool) -> str:
     server.dispose()
     return f"{POSTGRES}/{name}"
 
-
-def notification_addresses(url: str, addresses: list[str]) -> dict[str, str]:
-    """MSSanté address -> notification e-mail, for the accounts of ``addresses``."""
-    query = text("SELECT email, notification_email FROM users WHERE email IN :addresses")
-    engine = create_engine(url)
-    with engine.connect() as connection:
-        rows = connection.execute(query.bindparams(bindparam("addresses", expanding=True)),
-                                  {"addresses": addresses})
-        found = dict(rows.all())
-    engine.dispose()
-    return found

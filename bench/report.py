@@ -18,16 +18,16 @@ def _spread(values: list[float], digits: int) -> str:
 def _ratio(side: list[Run], first: list[Run]) -> str:
     rate = median(r.rate for r in first) / median(r.rate for r in side)
     cpu = median(r.cpu_ms for r in first) / median(r.cpu_ms for r in side)
-    return f"{rate:.2f} rate, {cpu:.1f}× CPU"
+    return f"{rate:.2f} / {cpu:.2f}"
 
 
 def table(results: dict[str, dict[str, list[Run]]], notes: dict[str, str]) -> str:
-    """Markdown: row | side | rate/s | p50 ms | p99 ms | CPU ms per request | ratio | note.
+    """Markdown: row | side | rate/s | p50 ms | p99 ms | CPU ms per request | ratios | note.
 
-    The ratio compares the row's first side ("here", or the first account count) with the
-    others: its rate divided by theirs, and how many times their CPU per request it spends."""
-    lines = ["| work | side | rate/s | p50 ms | p99 ms | CPU ms/request | first side vs this "
-             "| failures | note |", "|---|---|---|---|---|---|---|---|---|"]
+    The ratios compare the row's first side ("here", or the first account count) with each
+    other side: its rate divided by theirs, then its CPU per request divided by theirs."""
+    lines = ["| work | side | rate/s | p50 ms | p99 ms | CPU ms/request | first ÷ this: rate / "
+             "CPU | failures | note |", "|---|---|---|---|---|---|---|---|---|"]
     for row, sides in results.items():
         first = next(iter(sides.values()))
         for index, (side, runs) in enumerate(sides.items()):

@@ -22,40 +22,37 @@ def _access_token(token_url: str, client: Credentials) -> str:
     return answer.json()["access_token"]
 
 
-def tokens(issuer: str, path: str, client: Credentials, pid: int,
-           seconds: float) -> Callable[[], Run]:
-    """One run of client_credentials token requests."""
-    return lambda: post_form(issuer + path, CLIENT_CREDENTIALS,
-                             basic(client.client_id, client.client_secret), pid, seconds)
+def tokens(issuer: str, path: str, client: Credentials, pid: int) -> Callable[[float], Run]:
+    """One run of client_credentials token requests, for the seconds given."""
+    return lambda seconds: post_form(issuer + path, CLIENT_CREDENTIALS,
+                                     basic(client.client_id, client.client_secret), pid, seconds)
 
 
-def introspections(issuer: str, token_path: str, path: str, client: Credentials, pid: int,
-                   seconds: float) -> Callable[[], Run]:
+def introspections(issuer: str, token_path: str, path: str, client: Credentials,
+                   pid: int) -> Callable[[float], Run]:
     """One run of introspections of a fresh access token by the client it was issued to."""
-    def run() -> Run:
+    def run(seconds: float) -> Run:
         token = _access_token(issuer + token_path, client)
         return post_form(issuer + path, urlencode({"token": token}),
                          basic(client.client_id, client.client_secret), pid, seconds)
     return run
 
 
-def token_sides(provider: Provider, service: Credentials, peers: list[Peer],
-                seconds: float) -> dict[str, Callable[[], Run]]:
+def token_sides(provider: Provider, service: Credentials,
+                peers: list[Peer]) -> dict[str, Callable[[float], Run]]:
     """here, then each peer (opaque, JWT access tokens)."""
-    sides = {"here": tokens(provider.issuer, "/token", service, provider.pid, seconds)}
+    sides = {"here": tokens(provider.issuer, "/token", service, provider.pid)}
     for peer in peers:
         sides[f"oidc-provider ({peer.token_format})"] = tokens(
-            peer.issuer, peer.token_path, peer.client, peer.pid, seconds)
+            peer.issuer, peer.token_path, peer.client, peer.pid)
     return sides
 
 
-def introspection_sides(provider: Provider, service: Credentials, peer: Peer,
-                        seconds: float) -> dict[str, Callable[[], Run]]:
+def introspection_sides(provider: Provider, service: Credentials,
+                        peer: Peer) -> dict[str, Callable[[float], Run]]:
     """here, then the peer with opaque access tokens."""
     return {
-        "here": introspections(provider.issuer, "/token", "/introspect", service,
-                               provider.pid, seconds),
+        "here": introspections(provider.issuer, "/token", "/introspect", service, provider.pid),
         f"oidc-provider ({peer.token_format})": introspections(
-            peer.issuer, peer.token_path, peer.introspection_path, peer.client, peer.pid,
-            seconds),
+            peer.issuer, peer.token_path, peer.introspection_path, peer.client, peer.pid),
     }
