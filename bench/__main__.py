@@ -13,6 +13,7 @@ from pathlib import Path
 from statistics import median
 
 from . import admin_rows, databases, load, people, processes
+from .code_rows import redemption_sides, refresh_sides
 from .journeys import PEOPLE, journeys
 from .load import Run
 from .mailbox import Mailbox
@@ -23,7 +24,7 @@ from .report import memory_table, table
 from .seed_accounts import seed
 from .token_rows import introspection_sides, token_sides
 
-ROWS = ("tokens", "introspection", "journeys", "admin")
+ROWS = ("tokens", "introspection", "codes", "refresh", "journeys", "admin")
 WARM_UP_SECONDS = 2
 
 
@@ -32,7 +33,8 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--only", default=",".join(ROWS),
                         help=f"rows to run, comma-separated among {','.join(ROWS)}")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each side (default 3)")
-    parser.add_argument("--seconds", type=float, default=10, help="length of one run (10)")
+    parser.add_argument("--seconds", type=int, default=10,
+                        help="length of one run, whole seconds (10)")
     parser.add_argument("--accounts", default="1000",
                         help="account counts, comma-separated (e.g. 1000,1000000); the first "
                              "one serves every row, each other one the admin rows only")
@@ -113,6 +115,16 @@ def main() -> None:
             peers = peers or [stack.enter_context(Peer("opaque").serving())]
             rows["introspections/s (16 connections)"] = introspection_sides(
                 provider, service, peers[0])
+        if {"codes", "refresh"} & set(options.only):
+            peers = peers or [stack.enter_context(Peer("opaque").serving())]
+            web = provider.web_client()
+            accounts = people.in_turn(counts[0])
+        if "codes" in options.only:
+            rows["authorization_code redemptions/s (16 connections)"] = redemption_sides(
+                provider, web, mailbox, accounts, peers[0])
+        if "refresh" in options.only:
+            rows["refresh (rotating) tokens/s (16 connections)"] = refresh_sides(
+                provider, web, mailbox, accounts, peers[0])
         journey_row = f"sign-in journeys/s, {PEOPLE} people at once (p99 outside the hash)"
         if "journeys" in options.only:
             rows[journey_row] = {"here": journeys(provider, provider.web_client(), mailbox,

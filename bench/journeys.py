@@ -24,7 +24,8 @@ from .provider import CALLBACK, Credentials, Provider
 PEOPLE = 4  # signing in at once
 
 
-def _pkce() -> tuple[str, str]:
+def pkce() -> tuple[str, str]:
+    """(code_verifier, its S256 code_challenge)."""
     verifier = secrets.token_urlsafe(48)
     digest = hashlib.sha256(verifier.encode()).digest()
     return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
@@ -58,9 +59,10 @@ class Journey:
             raise RuntimeError(f"{method} {url}: {answer.status_code} {answer.text[:200]}")
         return answer
 
-    def run(self, address: str, password: str, notification: str) -> None:
+    def run(self, address: str, password: str, notification: str) -> requests.Session:
+        """The whole journey; the browser, signed in, afterwards."""
         browser = requests.Session()
-        verifier, challenge = _pkce()
+        verifier, challenge = pkce()
         answer = self._send(browser, "GET", "/authorize", 302, params={
             "response_type": "code", "client_id": self.client.client_id,
             "redirect_uri": CALLBACK, "scope": "openid profile email",
@@ -84,6 +86,7 @@ class Journey:
             auth=(self.client.client_id, self.client.client_secret))
         if "id_token" not in tokens.json():
             raise RuntimeError("token answer without id_token")
+        return browser
 
 
 def journeys(provider: Provider, client: Credentials, mailbox: Mailbox,

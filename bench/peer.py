@@ -12,26 +12,30 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from . import processes
-from .provider import Credentials
+from .provider import CALLBACK, Credentials
 
 SCRIPT = Path(__file__).with_name("peer.mjs")
 
 
 class Peer:
-    """oidc-provider with one service client, its access tokens opaque or JWT."""
+    """oidc-provider with a service client and a web client, access tokens opaque or JWT."""
 
     def __init__(self, access_tokens: str):
         self.token_format = access_tokens
         self.port = processes.free_port()
         self.issuer = f"http://{processes.HOST}:{self.port}"
         self.client = Credentials("bench-service", secrets.token_urlsafe(32))
+        self.web = Credentials("bench-webmail", secrets.token_urlsafe(32))
         self.process: subprocess.Popen | None = None
 
     @contextlib.contextmanager
     def serving(self) -> Iterator[Peer]:
         clients = [{"client_id": self.client.client_id, "client_secret": self.client.client_secret,
                     "grant_types": ["client_credentials"], "redirect_uris": [],
-                    "response_types": []}]
+                    "response_types": []},
+                   {"client_id": self.web.client_id, "client_secret": self.web.client_secret,
+                    "grant_types": ["authorization_code", "refresh_token"],
+                    "redirect_uris": [CALLBACK], "response_types": ["code"]}]
         env = {**os.environ, "PORT": str(self.port), "CLIENTS": json.dumps(clients),
                "ACCESS_TOKEN_FORMAT": self.token_format}
         log = Path(tempfile.mkdtemp(prefix="peer-bench-")) / "peer.log"
@@ -45,6 +49,10 @@ class Peer:
     @property
     def pid(self) -> int:
         return self.process.pid
+
+    @property
+    def authorization_path(self) -> str:
+        return "/auth"
 
     @property
     def token_path(self) -> str:
