@@ -21,7 +21,7 @@ from .password_cost import verification_ms
 from .peer import Peer
 from .provider import WORKERS, Provider
 from .report import memory_table, table
-from .seed_accounts import seed
+from .seed_accounts import account_email, seed
 from .token_rows import introspection_sides, token_sides
 
 ROWS = ("tokens", "introspection", "codes", "refresh", "journeys", "admin")
@@ -48,6 +48,11 @@ def arguments() -> argparse.Namespace:
     if options.quick:
         options.repeat, options.seconds = 1, 2
     return options
+
+
+def load_average() -> str:
+    """The 1-minute load average: the machine may be busy with more than this benchmark."""
+    return Path("/proc/loadavg").read_text().split()[0]
 
 
 def machine(database: str) -> str:
@@ -82,8 +87,12 @@ def interleave(rows: dict[str, dict], repeat: int,
 
 
 def seeded_database(count: int, first: bool, sqlite: bool) -> str:
-    """The URL of the database of ``count`` accounts, seeded (idempotent, kept between runs)."""
+    """The URL of the database of ``count`` accounts, seeded (idempotent, kept between runs;
+    skipped when the last account is there: the seeding writes them in order)."""
     url = databases.database_url(databases.database_name(count, first), sqlite)
+    if databases.has_account(url, account_email(count)):
+        print(f"{count:,} accounts already in {url}", flush=True)
+        return url
     print(f"Seeding {count:,} accounts into {url} (kept for the next runs; a million takes "
           "minutes the first time)...", flush=True)
     started = time.monotonic()
@@ -140,7 +149,7 @@ def main() -> None:
                 rows[f"admin {name} (one request after the other)"] = {
                     f"{count:,} accounts": kind(providers[count], admins[count], count)
                     for count in counts}
-        started = time.monotonic()
+        started, load_before = time.monotonic(), load_average()
         results = interleave(rows, options.repeat, options.seconds)
         if journey_row in results:
             hashing = verification_ms(provider.env)
@@ -152,7 +161,8 @@ def main() -> None:
             memory[f"oidc-provider ({peer.token_format})"] = [processes.memory_mb(peer.pid)]
         database = "SQLite" if options.sqlite else "PostgreSQL"
         print(f"\n{machine(database)}; {options.repeat} runs of {options.seconds:g} s per side, "
-              f"interleaved, in {time.monotonic() - started:.0f} s; medians (min–max)\n")
+              f"interleaved, in {time.monotonic() - started:.0f} s; load average {load_before} "
+              f"before, {load_average()} after; medians (min–max)\n")
         print(table(results, notes))
         print("\nMemory after the load:\n")
         print(memory_table(memory))

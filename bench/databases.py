@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
 SQLITE_FOLDER = Path(__file__).resolve().parent.parent / "instance" / "bench"
@@ -33,3 +33,16 @@ def database_url(name: str, sqlite: bool) -> str:
     server.dispose()
     return f"{POSTGRES}/{name}"
 
+
+
+def has_account(url: str, address: str) -> bool:
+    """Whether the database at ``url`` is migrated and has the account ``address``."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            if not inspect(connection).has_table("users"):
+                return False
+            return connection.scalar(text("SELECT 1 FROM users WHERE email = :address"),
+                                     {"address": address}) is not None
+    finally:
+        engine.dispose()
