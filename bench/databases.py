@@ -1,6 +1,7 @@
 """The benchmark's databases: PostgreSQL on 127.0.0.1:5432 (``bench``, and ``bench_<count>`` for
 each further account count), or SQLite files under instance/bench/. They are kept between runs,
-so the accounts seeded once (idempotently) are there next time."""
+so the accounts seeded once (idempotently) are there next time. The servers' logs go to
+instance/bench/logs/, replaced at each run."""
 
 from __future__ import annotations
 
@@ -10,6 +11,14 @@ from sqlalchemy import create_engine, inspect, text
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
 SQLITE_FOLDER = Path(__file__).resolve().parent.parent / "instance" / "bench"
+LOGS = SQLITE_FOLDER / "logs"
+
+
+def log_folder(name: str) -> Path:
+    """instance/bench/logs/<name>/, created if missing."""
+    folder = LOGS / name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def database_name(accounts: int, first: bool) -> str:

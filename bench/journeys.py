@@ -70,6 +70,7 @@ class Journey:
             "code_challenge": challenge, "code_challenge_method": "S256"})
         page = self._send(browser, "GET", answer.headers["Location"], 200)
         action, csrf = _form(page, "/login")
+        self.mailbox.forget(notification)
         answer = self._send(browser, "POST", action, 302, password_step=True, data={
             "username": address, "password": password, "factor": "email", "csrf_token": csrf})
         page = self._send(browser, "GET", answer.headers["Location"], 200)

@@ -35,6 +35,11 @@ class Mailbox:
                 self._arrived.notify_all()
         return "250 OK"
 
+    def forget(self, recipient: str) -> None:
+        """Drop the codes ``recipient`` has not taken (those of a journey that failed)."""
+        with self._arrived:
+            self._codes.pop(recipient.lower(), None)
+
     def code_for(self, recipient: str, timeout: float = 10) -> str:
         """The oldest code not yet taken that was sent to ``recipient``."""
         with self._arrived:

@@ -7,11 +7,10 @@ import json
 import os
 import secrets
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from . import processes
+from . import databases, processes
 from .provider import CALLBACK, Credentials
 
 SCRIPT = Path(__file__).with_name("peer.mjs")
@@ -38,7 +37,7 @@ class Peer:
                     "redirect_uris": [CALLBACK], "response_types": ["code"]}]
         env = {**os.environ, "PORT": str(self.port), "CLIENTS": json.dumps(clients),
                "ACCESS_TOKEN_FORMAT": self.token_format}
-        log = Path(tempfile.mkdtemp(prefix="peer-bench-")) / "peer.log"
+        log = databases.log_folder(f"oidc-provider-{self.token_format}") / "peer.log"
         self.process = processes.start(["node", str(SCRIPT)], env, log,
                                        self.issuer + "/.well-known/openid-configuration")
         try:

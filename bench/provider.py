@@ -9,12 +9,11 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import processes
+from . import databases, processes
 
 IDP = Path(sys.executable).with_name("idp")
 WORKERS = 2  # one per core of the 2-core machine the issue measures on
@@ -42,7 +41,7 @@ class Provider:
         self.database_url = database_url
         self.port = processes.free_port()
         self.issuer = f"http://{processes.HOST}:{self.port}"
-        self.folder = Path(tempfile.mkdtemp(prefix="idp-bench-"))
+        self.folder = databases.log_folder(database_url.rsplit("/", 1)[-1].split(".")[0])
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("IDP_")},
             "IDP_ISSUER": self.issuer,
