@@ -29,6 +29,7 @@ WARM_UP_SECONDS = 2
 
 
 def arguments() -> argparse.Namespace:
+    """The command line, checked."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--only", default=",".join(ROWS),
                         help=f"rows to run, comma-separated among {','.join(ROWS)}")
@@ -101,61 +102,81 @@ def seeded_database(count: int, first: bool, sqlite: bool) -> str:
     return url
 
 
+JOURNEY_ROW = f"sign-in journeys/s, {PEOPLE} people at once (p99 outside the hash)"
+WRK_ROWS = {"tokens", "introspection", "codes", "refresh"}
+
+
+def protocol_rows(only: list[str], stack: contextlib.ExitStack, provider: Provider,
+                  mailbox: Mailbox, accounts: int) -> tuple[dict[str, dict], list[Peer]]:
+    """The rows of the protocol endpoints and of the journeys, with the peers they start."""
+    rows: dict[str, dict] = {}
+    peers: list[Peer] = []
+    if "tokens" in only:
+        peers = [stack.enter_context(Peer(kind).serving()) for kind in ("opaque", "jwt")]
+    elif WRK_ROWS & set(only):
+        peers = [stack.enter_context(Peer("opaque").serving())]
+    service = provider.service_client()
+    if "tokens" in only:
+        rows["client_credentials tokens/s (16 connections)"] = token_sides(
+            provider, service, peers)
+    if "introspection" in only:
+        rows["introspections/s (16 connections)"] = introspection_sides(
+            provider, service, peers[0])
+    web = provider.web_client()
+    people_in_turn = people.in_turn(accounts)
+    if "codes" in only:
+        rows["authorization_code redemptions/s (16 connections)"] = redemption_sides(
+            provider, web, mailbox, people_in_turn, peers[0])
+    if "refresh" in only:
+        rows["refresh (rotating) tokens/s (16 connections)"] = refresh_sides(
+            provider, web, mailbox, people_in_turn, peers[0])
+    if "journeys" in only:
+        rows[JOURNEY_ROW] = {"here": journeys(provider, web, mailbox, people_in_turn)}
+    return rows, peers
+
+
+def admin_rows_at(counts: list[int], stack: contextlib.ExitStack, provider: Provider,
+                  mailbox: Mailbox, sqlite: bool) -> dict[str, dict]:
+    """The admin rows: one provider per account count (``provider`` serves the first one)."""
+    providers = {counts[0]: provider}
+    for count in counts[1:]:
+        other = Provider(seeded_database(count, False, sqlite), mailbox.port)
+        other.migrate()
+        providers[count] = stack.enter_context(other.serving())
+    admins = {count: each.admin_client() for count, each in providers.items()}
+    return {f"admin {name} (one request after the other)": {
+        f"{count:,} accounts": kind(providers[count], admins[count], count) for count in counts}
+        for name, kind in (("search", admin_rows.search), ("last page", admin_rows.last_page))}
+
+
+def journey_note(results: dict[str, dict[str, list[Run]]], provider: Provider) -> dict[str, str]:
+    """The journeys' CPU set against one argon2id verification measured now."""
+    if JOURNEY_ROW not in results:
+        return {}
+    hashing = verification_ms(provider.env)
+    per_journey = median(run.cpu_ms for run in results[JOURNEY_ROW]["here"])
+    return {f"{JOURNEY_ROW}/here": (f"CPU per journey ÷ one argon2id verification "
+                                    f"({hashing:.1f} ms): {per_journey / hashing:.1f}×")}
+
+
 def main() -> None:
+    """Start everything, run the rows asked for, print the tables."""
     options = arguments()
-    if {"tokens", "introspection"} & set(options.only):
+    if WRK_ROWS & set(options.only):
         load.require_wrk()
     counts = options.accounts
     mailbox = Mailbox()
-    rows: dict[str, dict] = {}
-    notes: dict[str, str] = {}
     with contextlib.ExitStack() as stack:
         stack.enter_context(mailbox.listening())
         provider = Provider(seeded_database(counts[0], True, options.sqlite), mailbox.port)
         provider.migrate()
-        service = provider.service_client()
         stack.enter_context(provider.serving())
-        peers = []
-        if "tokens" in options.only:
-            peers = [stack.enter_context(Peer(kind).serving()) for kind in ("opaque", "jwt")]
-            rows["client_credentials tokens/s (16 connections)"] = token_sides(
-                provider, service, peers)
-        if "introspection" in options.only:
-            peers = peers or [stack.enter_context(Peer("opaque").serving())]
-            rows["introspections/s (16 connections)"] = introspection_sides(
-                provider, service, peers[0])
-        if {"codes", "refresh"} & set(options.only):
-            peers = peers or [stack.enter_context(Peer("opaque").serving())]
-            web = provider.web_client()
-            accounts = people.in_turn(counts[0])
-        if "codes" in options.only:
-            rows["authorization_code redemptions/s (16 connections)"] = redemption_sides(
-                provider, web, mailbox, accounts, peers[0])
-        if "refresh" in options.only:
-            rows["refresh (rotating) tokens/s (16 connections)"] = refresh_sides(
-                provider, web, mailbox, accounts, peers[0])
-        journey_row = f"sign-in journeys/s, {PEOPLE} people at once (p99 outside the hash)"
-        if "journeys" in options.only:
-            rows[journey_row] = {"here": journeys(provider, provider.web_client(), mailbox,
-                                                  people.in_turn(counts[0]))}
+        rows, peers = protocol_rows(options.only, stack, provider, mailbox, counts[0])
         if "admin" in options.only:
-            providers = {counts[0]: provider}
-            for count in counts[1:]:
-                other = Provider(seeded_database(count, False, options.sqlite), mailbox.port)
-                other.migrate()
-                providers[count] = stack.enter_context(other.serving())
-            admins = {count: each.admin_client() for count, each in providers.items()}
-            for name, kind in (("search", admin_rows.search), ("last page", admin_rows.last_page)):
-                rows[f"admin {name} (one request after the other)"] = {
-                    f"{count:,} accounts": kind(providers[count], admins[count], count)
-                    for count in counts}
+            rows.update(admin_rows_at(counts, stack, provider, mailbox, options.sqlite))
         started, load_before = time.monotonic(), load_average()
         results = interleave(rows, options.repeat, options.seconds)
-        if journey_row in results:
-            hashing = verification_ms(provider.env)
-            per_journey = median(run.cpu_ms for run in results[journey_row]["here"])
-            notes[f"{journey_row}/here"] = (f"CPU per journey ÷ one argon2id verification "
-                                            f"({hashing:.1f} ms): {per_journey / hashing:.1f}×")
+        notes = journey_note(results, provider)
         memory = {"here: worker": [processes.memory_mb(pid) for pid in provider.workers()]}
         for peer in peers:
             memory[f"oidc-provider ({peer.token_format})"] = [processes.memory_mb(peer.pid)]

@@ -49,6 +49,7 @@ class Mailbox:
 
     @contextlib.contextmanager
     def listening(self) -> Iterator[Mailbox]:
+        """The SMTP server on 127.0.0.1:``port`` until the block ends."""
         controller = Controller(self, hostname=processes.HOST, port=self.port)
         controller.start()
         try:

@@ -29,6 +29,7 @@ class Peer:
 
     @contextlib.contextmanager
     def serving(self) -> Iterator[Peer]:
+        """bench/peer.mjs under Node.js until the block ends."""
         clients = [{"client_id": self.client.client_id, "client_secret": self.client.client_secret,
                     "grant_types": ["client_credentials"], "redirect_uris": [],
                     "response_types": []},
@@ -47,16 +48,20 @@ class Peer:
 
     @property
     def pid(self) -> int:
+        """The Node.js process id."""
         return self.process.pid
 
     @property
     def authorization_path(self) -> str:
+        """oidc-provider's default route of the authorization endpoint."""
         return "/auth"
 
     @property
     def token_path(self) -> str:
+        """oidc-provider's default route of the token endpoint."""
         return "/token"
 
     @property
     def introspection_path(self) -> str:
+        """oidc-provider's default route of the introspection endpoint."""
         return "/token/introspection"

@@ -30,6 +30,8 @@ GENEROUS_LIMITS = {
 
 @dataclass(frozen=True)
 class Credentials:
+    """A registered client's id and secret."""
+
     client_id: str
     client_secret: str
 
@@ -63,6 +65,7 @@ class Provider:
         return done.stdout
 
     def migrate(self) -> None:
+        """`idp db upgrade`."""
         self.run("db", "upgrade")
 
     def register(self, name: str, *options: str) -> Credentials:
@@ -71,6 +74,7 @@ class Provider:
         return Credentials(answer["client_id"], answer["client_secret"])
 
     def service_client(self) -> Credentials:
+        """A client_credentials client."""
         return self.register("Bench service", "--grant-type", "client_credentials")
 
     def web_client(self) -> Credentials:
@@ -79,6 +83,7 @@ class Provider:
                              "--first-party")
 
     def admin_client(self) -> Credentials:
+        """A service client of the admin API, role admin."""
         return self.register("Bench admin", "--grant-type", "client_credentials",
                              "--scope", "admin", "--admin-role", "admin")
 
@@ -96,7 +101,9 @@ class Provider:
 
     @property
     def pid(self) -> int:
+        """The gunicorn master's process id."""
         return self.process.pid
 
     def workers(self) -> list[int]:
+        """The worker processes' ids."""
         return processes.children(self.pid)
