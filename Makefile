@@ -27,7 +27,7 @@ test: $(BIN)/idp tests/upstream/node_modules
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(BIN)/idp
-	$(BIN)/ruff check idp tests clients scripts
+	$(BIN)/ruff check idp tests clients scripts bench
 	$(BIN)/lint-imports
 
 # After changing a marked string: extract it, merge it into the English catalog (translate the
