@@ -44,7 +44,7 @@ HOST = "127.0.0.1"
 PEOPLE_PREFIX = "bench.journey"
 CLIENT_NAME = "Bench journey"
 REDIRECT_URI = "https://rp.bench.example/callback"
-PASSWORD = "correct horse battery staple bench"
+PASSWORD = "correct horse battery staple bench"  # noqa: S105 - benchmark account only
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
