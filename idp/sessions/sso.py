@@ -74,7 +74,8 @@ def _browser_session() -> SsoSession | None:
     if not isinstance(secret, str):
         return None
     seen = g.get("sso_read")
-    if seen is None or seen[0] != secret:
+    if seen is None or seen[0] != secret or (seen[1] is not None and seen[1] not in db.session):
+        # a row inserted by a transaction since rolled back has left the ORM session: read again
         sso = db.session.scalar(
             db.select(SsoSession)
             .options(joinedload(SsoSession.user))
