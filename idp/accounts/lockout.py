@@ -71,17 +71,41 @@ def code_allowance(user_id: int) -> Allowance:
     return Allowance(CODE, keyed_digest(f"lockout:code:{user_id}"), user_id)
 
 
+@dataclass(frozen=True)
+class Count:
+    """The count of ``allowance`` as read at one moment: whether it holds failures, and until
+    when (naive UTC) it blocks, None when free."""
+
+    allowance: Allowance
+    exists: bool
+    blocked_until: datetime | None
+
+    @property
+    def seconds_blocked(self) -> int:
+        """How many seconds the allowance stays blocked (0 when free)."""
+        if self.blocked_until is None:
+            return 0
+        return int((self.blocked_until - utcnow()).total_seconds() + 0.999)
+
+
+def read(allowance: Allowance) -> Count:
+    """The count of ``allowance`` now, in one SELECT; ``reset`` takes it after a success."""
+    row = db.session.execute(
+        db.select(FailureCounter.blocked_until).where(FailureCounter.key == allowance.key)
+    ).first()
+    until = row[0] if row is not None else None
+    return Count(allowance, row is not None,
+                 until if until is not None and until > utcnow() else None)
+
+
 def blocked_until(allowance: Allowance) -> datetime | None:
     """Until when ``allowance`` is blocked (naive UTC), or None when it is free."""
-    until = db.session.scalar(
-        db.select(FailureCounter.blocked_until).where(FailureCounter.key == allowance.key))
-    return until if until is not None and until > utcnow() else None
+    return read(allowance).blocked_until
 
 
 def seconds_blocked(allowance: Allowance) -> int:
     """How many seconds ``allowance`` stays blocked (0 when free)."""
-    until = blocked_until(allowance)
-    return 0 if until is None else int((until - utcnow()).total_seconds() + 0.999)
+    return read(allowance).seconds_blocked
 
 
 def record_failure(allowance: Allowance) -> None:
@@ -112,9 +136,13 @@ def record_failure(allowance: Allowance) -> None:
                            .values(blocked_until=now + timedelta(seconds=delay)))
 
 
-def reset(allowance: Allowance) -> None:
-    """Forget the failures of ``allowance`` after a success (caller commits)."""
-    db.session.execute(delete(FailureCounter).where(FailureCounter.key == allowance.key))
+def reset(count: Count) -> None:
+    """Forget the failures of an allowance after a success (caller commits). ``count`` is the
+    one read in this request: when it held none, nothing is written; a failure counted by
+    another request since then stays counted (a success never erases what it did not see)."""
+    if count.exists:
+        db.session.execute(
+            delete(FailureCounter).where(FailureCounter.key == count.allowance.key))
 
 
 def clear_person(user_id: int, email: str, kinds: tuple[str, ...] = (PASSWORD, CODE)) -> None:

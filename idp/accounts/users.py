@@ -87,11 +87,11 @@ def check_password(email: str, password: str, device: str | None = None) -> User
     identifier = identifier_of(email)
     user = find_user(identifier)
     allowance = lockout.password_allowance(identifier, user.id if user else None, device)
-    until = lockout.blocked_until(allowance)
-    if until is not None:
+    count = lockout.read(allowance)
+    if count.blocked_until is not None:
         audit.record("login.password_failed", user_id=user.id if user else None,
                      reason="blocked", known_device=device is not None)
-        raise lockout.SignInDelayed(until)
+        raise lockout.SignInDelayed(count.blocked_until)
     ok = verify_password(user.password_hash if user else None, password or "")
     if not ok or user is None or not user.is_active:
         reason = "unknown_user" if user is None else "disabled" if ok else "bad_password"
@@ -102,7 +102,7 @@ def check_password(email: str, password: str, device: str | None = None) -> User
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    lockout.reset(allowance)
+    lockout.reset(count)
     audit.record("login.password_ok", user_id=user.id)
     return user
 

@@ -27,9 +27,15 @@ def second_factor_step(uid: str) -> tuple[AuthorizationRequest, Client, dict, Us
     return pending, client, state, user
 
 
-def blocked_message(user: User) -> str | None:
+def code_count(user: User) -> lockout.Count:
+    """The person's count of wrong codes, read once per code step: ``blocked_message`` and
+    ``code_accepted`` take it."""
+    return lockout.read(lockout.code_allowance(user.id))
+
+
+def blocked_message(user: User, count: lockout.Count) -> str | None:
     """The French message when the person's code step is blocked by lockout, else None."""
-    seconds = lockout.seconds_blocked(lockout.code_allowance(user.id))
+    seconds = count.seconds_blocked
     if not seconds:
         return None
     note_failed_step()
@@ -38,9 +44,9 @@ def blocked_message(user: User) -> str | None:
                    minutes=-(-seconds // 60))
 
 
-def code_accepted(user: User, factor: str, **detail) -> None:
+def code_accepted(user: User, count: lockout.Count, factor: str, **detail) -> None:
     """A right code: the code lockout starts again from zero."""
-    lockout.reset(lockout.code_allowance(user.id))
+    lockout.reset(count)
     audit.record("login.code_ok", user_id=user.id, factor=factor, **detail)
 
 

@@ -12,7 +12,13 @@ from flask_babel import gettext
 from ..factors import otp
 from ..factors.registry import DEFAULT_FACTOR, FACTORS, choices_for
 from ..models import AuthorizationRequest, Client, User
-from .code_step import blocked_message, code_accepted, code_refused, second_factor_step
+from .code_step import (
+    blocked_message,
+    code_accepted,
+    code_count,
+    code_refused,
+    second_factor_step,
+)
 from .flow import complete_authentication, update_second_factor_state
 from .limits import checks_a_code, per_ip, per_person
 from .screens import bp, page
@@ -74,13 +80,14 @@ def check_code(uid: str):
     factor = FACTORS.get(state.get("factor"))
     if factor is None:
         return factor_page(pending, client, user)
-    blocked = blocked_message(user)
+    count = code_count(user)
+    blocked = blocked_message(user, count)
     if blocked:
         return _code_page(pending, client, state, blocked)
     challenge = otp.open_challenge(state.get("challenge"), user.id)
     verdict = factor.verify(user, challenge, request.form.get("code", "")[:32])
     if verdict.ok:
-        code_accepted(user, factor.name)
+        code_accepted(user, count, factor.name)
         return complete_authentication(pending, user, "mfa",
                                        [*state["amr"], *factor.amr, "mfa"])
     code_refused(user, factor.name, verdict.reason)

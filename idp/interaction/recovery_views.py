@@ -16,7 +16,13 @@ from flask import request
 from flask_babel import lazy_gettext as _l
 
 from ..factors import recovery as recovery_codes
-from .code_step import blocked_message, code_accepted, code_refused, second_factor_step
+from .code_step import (
+    blocked_message,
+    code_accepted,
+    code_count,
+    code_refused,
+    second_factor_step,
+)
 from .flow import complete_authentication
 from .limits import checks_a_code
 from .screens import bp, page
@@ -34,11 +40,12 @@ def recovery(uid: str):
 @checks_a_code
 def check_recovery_code(uid: str):
     pending, client, state, user = second_factor_step(uid)
-    blocked = blocked_message(user)
+    count = code_count(user)
+    blocked = blocked_message(user, count)
     if blocked:
         return _recovery_page(pending, client, blocked)
     if recovery_codes.use(user, request.form.get("code", "")):
-        code_accepted(user, "recovery", remaining=recovery_codes.remaining(user))
+        code_accepted(user, count, "recovery", remaining=recovery_codes.remaining(user))
         return complete_authentication(pending, user, "mfa", [*state["amr"], "pwd", "mfa"])
     code_refused(user, "recovery", "wrong")
     return _recovery_page(pending, client, str(WRONG_CODE))

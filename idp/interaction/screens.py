@@ -18,7 +18,6 @@ from flask import (
 
 from .. import csp
 from ..errors import sign_in_error_page
-from ..extensions import db
 from ..i18n import remember_ui_locales
 from ..models import AuthorizationRequest, Client
 from ..sessions import pending as pending_requests
@@ -33,11 +32,10 @@ def expired() -> NoReturn:
 
 def pending_request(uid: str) -> tuple[AuthorizationRequest, Client]:
     """This browser's open request ``uid`` and its client, or the expired page."""
-    pending = pending_requests.load(uid)
-    if pending is None:
+    found = pending_requests.load_with_client(uid)
+    if found is None:
         expired()
-    client = db.session.scalar(db.select(Client).where(Client.client_id == pending.client_id))
-    return pending, client
+    return found
 
 
 def back_to_protocol(pending: AuthorizationRequest):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from blinker import Namespace
-from flask import current_app, session
+from flask import current_app, g, session
 from sqlalchemy.orm import joinedload
 
 from .. import audit
@@ -68,15 +68,22 @@ def settle_session() -> None:
 
 
 def _browser_session() -> SsoSession | None:
-    """The unended session this browser's cookie names, expired or not."""
+    """The unended session this browser's cookie names, expired or not. Read once per request
+    and secret (``settle_session`` reads it first, the views then ask again)."""
     secret = session.get(SESSION_SECRET_KEY)
     if not isinstance(secret, str):
         return None
-    return db.session.scalar(
-        db.select(SsoSession)
-        .options(joinedload(SsoSession.user))
-        .where(SsoSession.secret_hash == digest(secret), SsoSession.ended_at.is_(None))
-    )
+    seen = g.get("sso_read")
+    if seen is None or seen[0] != secret or (seen[1] is not None and seen[1] not in db.session):
+        # a row inserted by a transaction since rolled back has left the ORM session: read again
+        sso = db.session.scalar(
+            db.select(SsoSession)
+            .options(joinedload(SsoSession.user))
+            .where(SsoSession.secret_hash == digest(secret), SsoSession.ended_at.is_(None))
+        )
+        seen = g.sso_read = (secret, sso)
+    sso = seen[1]
+    return sso if sso is not None and sso.ended_at is None else None
 
 
 def _end_reason(sso: SsoSession) -> str | None:

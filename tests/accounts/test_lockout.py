@@ -199,3 +199,14 @@ def test_wrong_passwords_typed_at_the_same_moment_are_each_counted(app, client, 
         allowance = lockout.password_allowance(ALICE, find_user(ALICE).id)
         assert expected - 2 <= lockout.seconds_blocked(allowance) <= expected
         db.session.remove()
+
+
+def test_a_success_forgets_the_failures_it_read_and_none_counted_after(alice):
+    seen_empty = lockout.read(strangers(alice))
+    fail(strangers(alice), 2)  # another request's failures, after the success read the count
+    lockout.reset(seen_empty)
+    db.session.commit()
+    assert db.session.scalar(db.select(FailureCounter.failures)) == 2
+    lockout.reset(lockout.read(strangers(alice)))
+    db.session.commit()
+    assert db.session.scalar(db.select(db.func.count(FailureCounter.id))) == 0

@@ -9,10 +9,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event
 
+from idp.accounts.users import find_user
 from idp.extensions import db
 from idp.models import AuditEvent, SsoSession
 from idp.models.base import utcnow
-from idp.sessions.sso import current_session, settle_session
+from idp.sessions.sso import current_session, end_session, settle_session, start_session
 
 from ..helpers import live_sessions
 
@@ -90,3 +91,23 @@ def test_a_session_that_needs_no_change_adds_no_transaction(app, client, actors,
         event.remove(engine, "begin", begin)
     assert response.status_code == 302 and "code=" in response.headers["Location"]
     assert len(transactions) == 1
+
+
+def test_the_session_read_once_in_a_request_follows_its_end_and_a_rollback(app, signed_in):
+    with app.test_request_context("/", headers=signed_in):
+        sso = current_session()
+        end_session(sso, "logout")
+        assert current_session() is None  # ended in this request: no longer the browser's
+        db.session.rollback()
+        assert current_session() is sso  # the end was undone
+        db.session.remove()
+
+
+def test_a_session_started_then_rolled_back_reads_as_none(app, actors):
+    email = actors.user()
+    with app.test_request_context("/"):
+        started = start_session(find_user(email), "mfa", ["pwd", "otp", "mfa"])
+        assert current_session() is started
+        db.session.rollback()
+        assert current_session() is None  # its row is gone: read again, found nothing
+        db.session.remove()
