@@ -145,9 +145,9 @@ def test_the_mailcatcher_command_documents_its_options(runner):
         assert option in result.output
 
 
-@pytest.fixture
-def catcher_process(tmp_path):
-    """`idp mailcatcher` in its own process on free ports; yields (smtp_port, http_url)."""
+def start_catcher(tmp_path):
+    """`idp mailcatcher` started on two free ports: (smtp_port, http_url, process, log) once it
+    answers, or None when one of its ports was taken meanwhile."""
     smtp_port, http_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("IDP_", "FLASK_"))}
     env["IDP_DATABASE_URL"] = f"sqlite:///{tmp_path / 'unused.db'}"
@@ -163,13 +163,28 @@ def catcher_process(tmp_path):
     while True:
         try:
             api_messages(http_url)
-            break
+            return smtp_port, http_url, process, log
         except requests.ConnectionError:
+            if process.poll() is not None and "address already in use" in log.read_text():
+                return None
             if time.monotonic() > deadline or process.poll() is not None:
                 process.kill()
                 process.wait()
                 pytest.fail("idp mailcatcher did not start:\n" + log.read_text())
             time.sleep(0.1)
+
+
+@pytest.fixture
+def catcher_process(tmp_path):
+    """`idp mailcatcher` in its own process on free ports; yields (smtp_port, http_url).
+    Ports taken by another program between their choice and the bind are chosen again."""
+    for _ in range(3):
+        started = start_catcher(tmp_path)
+        if started is not None:
+            break
+    else:
+        pytest.fail("idp mailcatcher found no free ports in three tries")
+    smtp_port, http_url, process, log = started
     yield smtp_port, http_url, process, log
     if process.poll() is None:
         process.kill()
