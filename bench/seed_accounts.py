@@ -8,29 +8,27 @@ executemany on SQLite), then into the real tables with ``ON CONFLICT DO NOTHING`
 second run adds only what is missing. Every account shares one argon2id hash of
 BENCH_PASSWORD, made once by the provider's own hasher.
 
-Run: ``python -m bench.seed_accounts --database-url URL --count N``. Not part of the test suite.
+Run: ``python -m bench.seed_accounts --database-url URL --count N``; the ``idp`` package it
+seeds with is the interpreter's, so ``OTHER/.venv/bin/python bench/seed_accounts.py ...`` seeds
+with another checkout's code and migrations. Not part of the test suite.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 from flask_migrate import upgrade
 from sqlalchemy import Connection, text
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from idp import create_app  # noqa: E402
-from idp.accounts.organisations import create_organisation  # noqa: E402
-from idp.accounts.passwords import hash_password  # noqa: E402
-from idp.extensions import db  # noqa: E402
-from idp.models import Organisation  # noqa: E402
-from idp.models.base import new_identifier, utcnow  # noqa: E402
+from idp import create_app
+from idp.accounts.organisations import create_organisation
+from idp.accounts.passwords import hash_password
+from idp.extensions import db
+from idp.models import Organisation
+from idp.models.base import new_identifier, utcnow
 
 BENCH_PASSWORD = "bench-mssante-2026"  # noqa: S105 - benchmark credential, never in production
 BENCH_ORG = ("bench", "Bench")
