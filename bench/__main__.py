@@ -114,10 +114,11 @@ WRK_ROWS = {"tokens", "introspection", "codes", "refresh"}
 
 def started(tree: Tree, count: int, first: bool, options: argparse.Namespace,
             mailbox: Mailbox, stack: contextlib.ExitStack) -> Provider:
-    """``tree``'s provider on its database of ``count`` accounts (seeded, migrated), serving
-    until ``stack`` closes."""
+    """``tree``'s provider on its database of ``count`` accounts (seeded, migrated, analysed),
+    serving until ``stack`` closes."""
     provider = Provider(tree, seeded_database(tree, count, first, options.sqlite), mailbox.port)
     provider.migrate()
+    databases.analyze(provider.database_url)
     return stack.enter_context(provider.serving())
 
 

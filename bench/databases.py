@@ -49,13 +49,27 @@ def row_count(url: str, table: str) -> int:
 
 
 def has_account(url: str, address: str) -> bool:
-    """Whether the database at ``url`` is migrated and has the account ``address``."""
+    """Whether the database at ``url`` is migrated and has the account ``address`` with its
+    "user.created" audit event."""
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
             if not inspect(connection).has_table("users"):
                 return False
-            return connection.scalar(text("SELECT 1 FROM users WHERE email = :address"),
-                                     {"address": address}) is not None
+            return connection.scalar(text(
+                "SELECT 1 FROM users JOIN audit_events ON audit_events.user_id = users.id "
+                "AND audit_events.event = 'user.created' WHERE users.email = :address"),
+                {"address": address}) is not None
+    finally:
+        engine.dispose()
+
+
+def analyze(url: str) -> None:
+    """ANALYZE the database at ``url``: its planner statistics, as autovacuum keeps them on a
+    live server (a server without autovacuum, or a database just seeded in bulk, has none)."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("ANALYZE"))
     finally:
         engine.dispose()

@@ -128,8 +128,9 @@ def _stage(connection: Connection, numbers: range) -> None:
 
 def _insert_staged(connection: Connection, organisation_id: int, password_hash: str) -> None:
     """What create_user writes for each staged person: the account, its personal mailbox, the
-    right to open it and the audit event of the account (for the accounts this batch created:
-    those made at ``now``). "WHERE true" lets SQLite read ON CONFLICT after a SELECT."""
+    right to open it and the audit event of the account (for each staged account that has none,
+    at the moment it was made: databases seeded before the events were added get them too).
+    "WHERE true" lets SQLite read ON CONFLICT after a SELECT."""
     values = {"organisation_id": organisation_id, "password_hash": password_hash,
               "now": utcnow(), "false": False}
     connection.execute(text(
@@ -151,9 +152,10 @@ def _insert_staged(connection: Connection, organisation_id: int, password_hash: 
         "WHERE true ON CONFLICT (user_id, mailbox_id) DO NOTHING"))
     connection.execute(text(
         "INSERT INTO audit_events (at, event, user_id, detail) "
-        "SELECT :now, 'user.created', users.id, detail FROM bench_seed_staging "
+        "SELECT users.created_at, 'user.created', users.id, detail FROM bench_seed_staging "
         "JOIN users ON users.email = bench_seed_staging.email "
-        "WHERE users.created_at = :now"), values)
+        "WHERE NOT EXISTS (SELECT 1 FROM audit_events AS made "
+        "WHERE made.user_id = users.id AND made.event = 'user.created')"))
 
 
 def main() -> None:
