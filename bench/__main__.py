@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from statistics import median
 
-from . import admin_rows, databases, load, people, processes
+from . import admin_rows, databases, load, people, processes, trees
 from .code_rows import redemption_sides, refresh_sides
 from .journeys import PEOPLE, journeys
 from .load import Run
@@ -21,8 +21,9 @@ from .password_cost import verification_ms
 from .peer import Peer
 from .provider import WORKERS, Provider
 from .report import memory_table, table
-from .seed_accounts import account_email, seed
+from .seed_accounts import account_email
 from .token_rows import introspection_sides, token_sides
+from .trees import HERE, Tree
 
 ROWS = ("tokens", "introspection", "codes", "refresh", "journeys", "admin")
 WARM_UP_SECONDS = 2
@@ -41,6 +42,9 @@ def arguments() -> argparse.Namespace:
                              "one serves every row, each other one the admin rows only")
     parser.add_argument("--sqlite", action="store_true", help="SQLite instead of PostgreSQL")
     parser.add_argument("--quick", action="store_true", help="smoke run: 1 run of 2 s")
+    parser.add_argument("--baseline", metavar="PATH",
+                        help="another checkout of the project, with its own .venv, run as a "
+                             "third side on databases of its own (bench_base...)")
     options = parser.parse_args()
     options.only = [row.strip() for row in options.only.split(",") if row.strip()]
     if unknown := set(options.only) - set(ROWS):
@@ -48,6 +52,7 @@ def arguments() -> argparse.Namespace:
     options.accounts = [int(count.replace("_", "")) for count in options.accounts.split(",")]
     if options.quick:
         options.repeat, options.seconds = 1, 2
+    options.trees = [HERE] + ([trees.baseline(options.baseline)] if options.baseline else [])
     return options
 
 
@@ -56,14 +61,13 @@ def load_average() -> str:
     return Path("/proc/loadavg").read_text().split()[0]
 
 
-def machine(database: str) -> str:
-    """Date, commit, cores, CPU model, workers and database of this run."""
+def machine(database: str, checkouts: list[Tree]) -> str:
+    """Date, commits, cores, CPU model, workers and database of this run."""
     model = next((line.split(":", 1)[1].strip() for line in
                   Path("/proc/cpuinfo").read_text().splitlines()
                   if line.startswith("model name")), "unknown CPU")
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                            text=True).stdout.strip()
-    return (f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit}, "
+    commits = ", ".join(f"{tree.side} at {tree.commit()}" for tree in checkouts)
+    return (f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {commits}, "
             f"{len(os.sched_getaffinity(0))} cores ({model}), idp serve with {WORKERS} workers, "
             f"{database}")
 
@@ -87,17 +91,19 @@ def interleave(rows: dict[str, dict], repeat: int,
     return results
 
 
-def seeded_database(count: int, first: bool, sqlite: bool) -> str:
-    """The URL of the database of ``count`` accounts, seeded (idempotent, kept between runs;
-    skipped when the last account is there: the seeding writes them in order)."""
-    url = databases.database_url(databases.database_name(count, first), sqlite)
+def seeded_database(tree: Tree, count: int, first: bool, sqlite: bool) -> str:
+    """The URL of ``tree``'s database of ``count`` accounts, seeded with that tree's code
+    (idempotent, kept between runs; skipped when the last account is there: the seeding writes
+    them in order)."""
+    url = databases.database_url(tree.database_name(count, first), sqlite)
     if databases.has_account(url, account_email(count)):
         print(f"{count:,} accounts already in {url}", flush=True)
         return url
     print(f"Seeding {count:,} accounts into {url} (kept for the next runs; a million takes "
           "minutes the first time)...", flush=True)
     started = time.monotonic()
-    seed(url, count)
+    subprocess.run([tree.python, HERE.root / "bench" / "seed_accounts.py", "--database-url", url,
+                    "--count", str(count)], cwd=tree.root, check=True)
     print(f"  done in {time.monotonic() - started:.0f} s", flush=True)
     return url
 
@@ -106,15 +112,31 @@ JOURNEY_ROW = f"sign-in journeys/s, {PEOPLE} people at once (p99 outside the has
 WRK_ROWS = {"tokens", "introspection", "codes", "refresh"}
 
 
-def protocol_rows(only: list[str], stack: contextlib.ExitStack, provider: Provider,
-                  mailbox: Mailbox, accounts: int) -> tuple[dict[str, dict], list[Peer]]:
-    """The rows of the protocol endpoints and of the journeys, with the peers they start."""
-    rows: dict[str, dict] = {}
-    peers: list[Peer] = []
+def started(tree: Tree, count: int, first: bool, options: argparse.Namespace,
+            mailbox: Mailbox, stack: contextlib.ExitStack) -> Provider:
+    """``tree``'s provider on its database of ``count`` accounts (seeded, migrated, analysed),
+    serving until ``stack`` closes."""
+    provider = Provider(tree, seeded_database(tree, count, first, options.sqlite), mailbox.port)
+    provider.migrate()
+    databases.analyze(provider.database_url)
+    return stack.enter_context(provider.serving())
+
+
+def started_peers(only: list[str], stack: contextlib.ExitStack) -> list[Peer]:
+    """The peers the rows need: opaque and JWT access tokens for the token row, else opaque
+    for any other row that wrk drives."""
     if "tokens" in only:
-        peers = [stack.enter_context(Peer(kind).serving()) for kind in ("opaque", "jwt")]
-    elif WRK_ROWS & set(only):
-        peers = [stack.enter_context(Peer("opaque").serving())]
+        return [stack.enter_context(Peer(kind).serving()) for kind in ("opaque", "jwt")]
+    if WRK_ROWS & set(only):
+        return [stack.enter_context(Peer("opaque").serving())]
+    return []
+
+
+def protocol_rows(only: list[str], provider: Provider, mailbox: Mailbox, accounts: int,
+                  peers: list[Peer]) -> dict[str, dict]:
+    """The rows of the protocol endpoints and of the journeys: ``provider`` as side "here",
+    then the peers."""
+    rows: dict[str, dict] = {}
     service = provider.service_client()
     if "tokens" in only:
         rows["client_credentials tokens/s (16 connections)"] = token_sides(
@@ -132,31 +154,30 @@ def protocol_rows(only: list[str], stack: contextlib.ExitStack, provider: Provid
             provider, web, mailbox, people_in_turn, peers[0])
     if "journeys" in only:
         rows[JOURNEY_ROW] = {"here": journeys(provider, web, mailbox, people_in_turn)}
-    return rows, peers
+    return rows
 
 
-def admin_rows_at(counts: list[int], stack: contextlib.ExitStack, provider: Provider,
-                  mailbox: Mailbox, sqlite: bool) -> dict[str, dict]:
-    """The admin rows: one provider per account count (``provider`` serves the first one)."""
-    providers = {counts[0]: provider}
-    for count in counts[1:]:
-        other = Provider(seeded_database(count, False, sqlite), mailbox.port)
-        other.migrate()
-        providers[count] = stack.enter_context(other.serving())
-    admins = {count: each.admin_client() for count, each in providers.items()}
-    return {f"admin {name} (one request after the other)": {
-        f"{count:,} accounts": kind(providers[count], admins[count], count) for count in counts}
-        for name, kind in (("search", admin_rows.search), ("last page", admin_rows.last_page))}
+def every_side(only: list[str], providers: dict[str, Provider], mailbox: Mailbox,
+               accounts: int, peers: list[Peer]) -> dict[str, dict]:
+    """The protocol rows with each checkout's provider as a side (here, baseline), then the
+    peers."""
+    each = {side: protocol_rows(only, provider, mailbox, accounts, peers)
+            for side, provider in providers.items()}
+    return {row: {**{side: each[side][row]["here"] for side in providers},
+                  **{side: run for side, run in sides.items() if side != "here"}}
+            for row, sides in each["here"].items()}
 
 
-def journey_note(results: dict[str, dict[str, list[Run]]], provider: Provider) -> dict[str, str]:
-    """The journeys' CPU set against one argon2id verification measured now."""
+def journey_notes(results: dict[str, dict[str, list[Run]]],
+                  provider: Provider) -> dict[str, str]:
+    """Each side's CPU per journey set against one argon2id verification measured now."""
     if JOURNEY_ROW not in results:
         return {}
     hashing = verification_ms(provider.env)
-    per_journey = median(run.cpu_ms for run in results[JOURNEY_ROW]["here"])
-    return {f"{JOURNEY_ROW}/here": (f"CPU per journey ÷ one argon2id verification "
-                                    f"({hashing:.1f} ms): {per_journey / hashing:.1f}×")}
+    return {f"{JOURNEY_ROW}/{side}": (
+        f"CPU per journey ÷ one argon2id verification ({hashing:.1f} ms): "
+        f"{median(run.cpu_ms for run in runs) / hashing:.1f}×")
+        for side, runs in results[JOURNEY_ROW].items()}
 
 
 def main() -> None:
@@ -164,26 +185,32 @@ def main() -> None:
     options = arguments()
     if WRK_ROWS & set(options.only):
         load.require_wrk()
-    counts = options.accounts
+    counts = options.accounts if "admin" in options.only else options.accounts[:1]
     mailbox = Mailbox()
     with contextlib.ExitStack() as stack:
         stack.enter_context(mailbox.listening())
-        provider = Provider(seeded_database(counts[0], True, options.sqlite), mailbox.port)
-        provider.migrate()
-        stack.enter_context(provider.serving())
-        rows, peers = protocol_rows(options.only, stack, provider, mailbox, counts[0])
+        providers = {count: {tree.side: started(tree, count, index == 0, options, mailbox,
+                                                stack) for tree in options.trees}
+                     for index, count in enumerate(counts)}
+        peers = started_peers(options.only, stack)
+        rows = every_side(options.only, providers[counts[0]], mailbox, counts[0], peers)
         if "admin" in options.only:
-            rows.update(admin_rows_at(counts, stack, provider, mailbox, options.sqlite))
-        started, load_before = time.monotonic(), load_average()
+            rows.update(admin_rows.rows(providers))
+        started_at, load_before = time.monotonic(), load_average()
         results = interleave(rows, options.repeat, options.seconds)
-        notes = journey_note(results, provider)
-        memory = {"here: worker": [processes.memory_mb(pid) for pid in provider.workers()]}
+        here = providers[counts[0]]["here"]
+        notes = journey_notes(results, here)
+        if "admin" in options.only:
+            notes.update(admin_rows.scale_notes(results, counts))
+        memory = {f"{side}: worker": [processes.memory_mb(pid) for pid in provider.workers()]
+                  for side, provider in providers[counts[0]].items()}
         for peer in peers:
             memory[f"oidc-provider ({peer.token_format})"] = [processes.memory_mb(peer.pid)]
         database = "SQLite" if options.sqlite else "PostgreSQL"
-        print(f"\n{machine(database)}; {options.repeat} runs of {options.seconds:g} s per side, "
-              f"interleaved, in {time.monotonic() - started:.0f} s; load average {load_before} "
-              f"before, {load_average()} after; medians (min–max)\n")
+        print(f"\n{machine(database, options.trees)}; {options.repeat} runs of "
+              f"{options.seconds:g} s per side, interleaved, in "
+              f"{time.monotonic() - started_at:.0f} s; load average {load_before} before, "
+              f"{load_average()} after; medians (min–max)\n")
         print(table(results, notes))
         print("\nMemory after the load:\n")
         print(memory_table(memory))

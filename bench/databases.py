@@ -1,7 +1,7 @@
 """The benchmark's databases: PostgreSQL on 127.0.0.1:5432 (``bench``, and ``bench_<count>`` for
-each further account count), or SQLite files under instance/bench/. They are kept between runs,
-so the accounts seeded once (idempotently) are there next time. The servers' logs go to
-instance/bench/logs/, replaced at each run."""
+each further account count; ``bench_base...`` for a baseline checkout), or SQLite files under
+instance/bench/. They are kept between runs, so the accounts seeded once (idempotently) are
+there next time. The servers' logs go to instance/bench/logs/, replaced at each run."""
 
 from __future__ import annotations
 
@@ -21,11 +21,6 @@ def log_folder(name: str) -> Path:
     return folder
 
 
-def database_name(accounts: int, first: bool) -> str:
-    """``bench`` for the main run, ``bench_<accounts>`` for the others."""
-    return "bench" if first else f"bench_{accounts}"
-
-
 def database_url(name: str, sqlite: bool) -> str:
     """The URL of database ``name``, created (empty) when missing."""
     if sqlite:
@@ -43,15 +38,38 @@ def database_url(name: str, sqlite: bool) -> str:
     return f"{POSTGRES}/{name}"
 
 
+def row_count(url: str, table: str) -> int:
+    """How many rows ``table`` of the database at ``url`` holds."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.scalar(text(f"SELECT count(*) FROM {table}"))  # noqa: S608 - the benchmark's own table names
+    finally:
+        engine.dispose()
+
 
 def has_account(url: str, address: str) -> bool:
-    """Whether the database at ``url`` is migrated and has the account ``address``."""
+    """Whether the database at ``url`` is migrated and has the account ``address`` with its
+    "user.created" audit event."""
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
             if not inspect(connection).has_table("users"):
                 return False
-            return connection.scalar(text("SELECT 1 FROM users WHERE email = :address"),
-                                     {"address": address}) is not None
+            return connection.scalar(text(
+                "SELECT 1 FROM users JOIN audit_events ON audit_events.user_id = users.id "
+                "AND audit_events.event = 'user.created' WHERE users.email = :address"),
+                {"address": address}) is not None
+    finally:
+        engine.dispose()
+
+
+def analyze(url: str) -> None:
+    """ANALYZE the database at ``url``: its planner statistics, as autovacuum keeps them on a
+    live server (a server without autovacuum, or a database just seeded in bulk, has none)."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("ANALYZE"))
     finally:
         engine.dispose()

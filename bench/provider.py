@@ -8,14 +8,12 @@ import contextlib
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from . import databases, processes
+from .trees import Tree
 
-IDP = Path(sys.executable).with_name("idp")
 WORKERS = 2  # one per core of the 2-core machine the issue measures on
 CALLBACK = "http://127.0.0.1:9/callback"
 # The limits stay on (their counters are still kept and checked on every request), but high
@@ -37,9 +35,10 @@ class Credentials:
 
 
 class Provider:
-    """One provider (one database) of the benchmark."""
+    """One provider (one checkout's code on one database) of the benchmark."""
 
-    def __init__(self, database_url: str, smtp_port: int):
+    def __init__(self, tree: Tree, database_url: str, smtp_port: int):
+        self.tree = tree
         self.database_url = database_url
         self.port = processes.free_port()
         self.issuer = f"http://{processes.HOST}:{self.port}"
@@ -58,8 +57,8 @@ class Provider:
 
     def run(self, *args: str, stdin: str | None = None) -> str:
         """Run `idp ARGS`; its standard output."""
-        done = subprocess.run([str(IDP), *args], env=self.env, cwd=self.folder, input=stdin,
-                              text=True, capture_output=True)
+        done = subprocess.run([str(self.tree.idp), *args], env=self.env, cwd=self.folder,
+                              input=stdin, text=True, capture_output=True)
         if done.returncode:
             raise SystemExit(f"idp {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
         return done.stdout
@@ -91,7 +90,7 @@ class Provider:
     def serving(self) -> Iterator[Provider]:
         """`idp serve` until the block ends."""
         self.process = processes.start(
-            [str(IDP), "serve", "--host", processes.HOST, "--port", str(self.port)],
+            [str(self.tree.idp), "serve", "--host", processes.HOST, "--port", str(self.port)],
             self.env, self.folder / "serve.log",
             self.issuer + "/.well-known/openid-configuration", cwd=self.folder)
         try:

@@ -1,5 +1,6 @@
 """The table: for each row and each side, the median of the repeated runs with their spread
-(min–max), and the ratios of each other side to the first one."""
+(min–max), and the ratios of the first side ("here") to each other one (the baseline, the
+peers)."""
 
 from __future__ import annotations
 
@@ -24,9 +25,9 @@ def _ratio(side: list[Run], first: list[Run]) -> str:
 def table(results: dict[str, dict[str, list[Run]]], notes: dict[str, str]) -> str:
     """Markdown: row | side | rate/s | p50 ms | p99 ms | CPU ms per request | ratios | note.
 
-    The ratios compare the row's first side ("here", or the first account count) with each
-    other side: its rate divided by theirs, then its CPU per request divided by theirs."""
-    lines = ["| work | side | rate/s | p50 ms | p99 ms | CPU ms/request | first ÷ this: rate / "
+    The ratios compare the row's first side ("here") with each other side: its rate divided
+    by theirs, then its CPU per request divided by theirs."""
+    lines = ["| work | side | rate/s | p50 ms | p99 ms | CPU ms/request | here ÷ this: rate / "
              "CPU | failures | note |", "|---|---|---|---|---|---|---|---|---|"]
     for row, sides in results.items():
         first = next(iter(sides.values()))

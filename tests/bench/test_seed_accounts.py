@@ -50,3 +50,17 @@ def test_a_seeded_account_signs_in_with_password_and_emailed_code(
         created = db.session.scalar(db.select(AuditEvent).where(
             AuditEvent.event == "user.created", AuditEvent.user_id == person.id))
         assert created.detail == {"email": account_email(2), "role": "user"}
+
+
+def test_seeding_again_gives_their_journal_event_to_accounts_seeded_without_one(
+        app, database_url):
+    seed(database_url, 3)
+    with app.app_context():
+        db.session.execute(db.delete(AuditEvent).where(AuditEvent.event == "user.created"))
+        db.session.commit()  # a test that edits the database directly is its own edge
+    assert _counts(app) == (1, 3, 3, 3, 0)
+
+    seed(database_url, 3)
+    seed(database_url, 3)
+
+    assert _counts(app) == (1, 3, 3, 3, 3)
