@@ -86,9 +86,8 @@ def test_another_process_refuses_a_disabled_client_within_the_cache_lifetime(tmp
         for _ in range(4):  # every worker process has the client in memory
             assert token_status() == 200
         real.run("clients", "disable", credentials["client_id"])
-        disabled_at = time.monotonic()
-        while token_status() == 200:
-            assert time.monotonic() - disabled_at < lifetime + 1, "still accepted"
-            time.sleep(0.1)
-        for _ in range(4):
+        # Each worker loaded the client before the change, at its own moment: every entry is
+        # gone ``lifetime`` seconds after the change at most, whichever worker answers.
+        time.sleep(lifetime + 0.2)
+        for _ in range(8):
             assert token_status() == 401
