@@ -151,6 +151,9 @@ def test_the_whole_sign_in_works_with_the_keyboard_only(browser, live_server, rp
 
     field = code_dialog(browser).get_by_label(CODE_FIELD)
     expect(field).to_be_focused()
+    # The field is focused from the page itself; Escape closes the dialog once the deferred
+    # code_dialog.js has made it modal and shown the button that opens it again.
+    browser.wait_for_function("!document.getElementById('code-dialog-opener').hidden")
     browser.keyboard.press("Escape")
     opener = browser.get_by_role("button", name="Saisir le code")
     expect(browser.get_by_role("dialog")).to_be_hidden()
