@@ -84,3 +84,26 @@ def ask_again(browser, screen, factor="email"):
     """From the code screen: "Choisir un autre moyen", then ask for a code by ``factor``."""
     link = re.search(r'href="([^"]*/factor)"', screen.text).group(1)
     return post_form(browser, browser.get(link), "/factor", factor=factor)
+
+
+def walk_emailed_code_journey(browser, actors, mail_catcher, watch) -> None:
+    """Sign Alice in with an e-mailed code, each request of the journey inside ``watch(name)``
+    (a context manager recording what the request does): authorize, sign-in page, password,
+    code page, code, resume; ends back at the client."""
+    actors.user(phone=ALICE_PHONE)
+    rp = actors.rp(min_acr="mfa")
+
+    def step(name, call):
+        with watch(name):
+            return call()
+
+    _, challenge = pkce_pair()
+    response = step("authorize", lambda: browser.get("/authorize", query_string=actors.auth_params(
+        rp, code_challenge=challenge, code_challenge_method="S256")))
+    page = step("sign-in page", lambda: browser.get(response.headers["Location"]))
+    response = step("password", lambda: password_step(browser, page, "email"))
+    screen = step("code page", lambda: code_page(browser, response))
+    response = step("code", lambda: type_code(browser, screen, latest_code(mail_catcher)))
+    response = step("resume", lambda: browser.get(response.headers["Location"]))
+    assert response.status_code == 302 and response.headers["Location"].startswith(
+        rp.redirect_uri)

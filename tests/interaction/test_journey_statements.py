@@ -10,8 +10,7 @@ from sqlalchemy import event
 
 from idp.extensions import db
 
-from ..helpers import pkce_pair
-from .second_factor_journey import ALICE_PHONE, code_page, latest_code, password_step, type_code
+from .second_factor_journey import walk_emailed_code_journey
 
 
 @contextlib.contextmanager
@@ -33,27 +32,16 @@ def recorded_statements(app):
 
 def test_each_sign_in_screen_sends_only_the_statements_it_needs(app, client, actors,
                                                                  mail_catcher):
-    actors.user(phone=ALICE_PHONE)
-    rp = actors.rp(min_acr="mfa")
     statements = {}
 
-    def step(name, call):
+    @contextlib.contextmanager
+    def watch(name):
         with recorded_statements(app) as sent:
-            response = call()
+            yield
         statements[name] = sent
-        return response
 
-    _, challenge = pkce_pair()
-    response = client.get("/authorize", query_string=actors.auth_params(
-        rp, code_challenge=challenge, code_challenge_method="S256"))
-    page = step("sign-in page", lambda: client.get(response.headers["Location"]))
-    response = step("password", lambda: password_step(client, page, "email"))
-    screen = step("code page", lambda: code_page(client, response))
-    response = step("code", lambda: type_code(client, screen, latest_code(mail_catcher)))
-    response = step("resume", lambda: client.get(response.headers["Location"]))
+    walk_emailed_code_journey(client, actors, mail_catcher, watch)
 
-    assert response.status_code == 302 and response.headers["Location"].startswith(
-        rp.redirect_uri)
     screens = ("sign-in page", "password", "code page", "code")
     assert {name: len(statements[name]) for name in screens} == {
         "sign-in page": 1,  # the request with its client

@@ -10,8 +10,7 @@ from sqlalchemy import event
 
 from idp.extensions import db
 
-from ..helpers import pkce_pair
-from .second_factor_journey import ALICE_PHONE, code_page, latest_code, password_step, type_code
+from .second_factor_journey import walk_emailed_code_journey
 
 
 @contextlib.contextmanager
@@ -33,27 +32,16 @@ def counted_transactions(app):
 
 def test_each_request_of_the_journey_opens_one_transaction_and_the_designed_early_ones(
         app, client, actors, mail_catcher):
-    actors.user(phone=ALICE_PHONE)
-    rp = actors.rp(min_acr="mfa")
     transactions = {}
 
-    def step(name, call):
+    @contextlib.contextmanager
+    def watch(name):
         with counted_transactions(app) as begun:
-            response = call()
+            yield
         transactions[name] = begun[0]
-        return response
 
-    _, challenge = pkce_pair()
-    response = step("authorize", lambda: client.get("/authorize", query_string=actors.auth_params(
-        rp, code_challenge=challenge, code_challenge_method="S256")))
-    page = step("sign-in page", lambda: client.get(response.headers["Location"]))
-    response = step("password", lambda: password_step(client, page, "email"))
-    screen = step("code page", lambda: code_page(client, response))
-    response = step("code", lambda: type_code(client, screen, latest_code(mail_catcher)))
-    response = step("resume", lambda: client.get(response.headers["Location"]))
+    walk_emailed_code_journey(client, actors, mail_catcher, watch)
 
-    assert response.status_code == 302 and response.headers["Location"].startswith(
-        rp.redirect_uri)
     assert transactions == {
         "authorize": 1, "sign-in page": 1, "code page": 1,
         "password": 2,  # the code is saved before its e-mail leaves, then its delivery record
