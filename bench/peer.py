@@ -39,12 +39,9 @@ class Peer:
         env = {**os.environ, "PORT": str(self.port), "CLIENTS": json.dumps(clients),
                "ACCESS_TOKEN_FORMAT": self.token_format}
         log = databases.log_folder(f"oidc-provider-{self.token_format}") / "peer.log"
-        self.process = processes.start(["node", str(SCRIPT)], env, log,
-                                       self.issuer + "/.well-known/openid-configuration")
-        try:
+        with processes.running(["node", str(SCRIPT)], env, log,
+                               self.issuer + "/.well-known/openid-configuration") as self.process:
             yield self
-        finally:
-            processes.stop(self.process)
 
     @property
     def pid(self) -> int:

@@ -3,10 +3,12 @@ CPU time and memory of a process and its children from /proc."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import requests
@@ -39,6 +41,17 @@ def start(command: list[str], env: dict[str, str], log: Path, ready_url: str,
                 problem = f"{command[0]} did not start; its log:\n{log.read_text()}"
                 raise SystemExit(problem) from None
             time.sleep(0.2)
+
+
+@contextlib.contextmanager
+def running(command: list[str], env: dict[str, str], log: Path, ready_url: str,
+            cwd: Path | None = None) -> Iterator[subprocess.Popen]:
+    """``command`` started (``start``) until the block ends, then stopped (``stop``)."""
+    process = start(command, env, log, ready_url, cwd=cwd)
+    try:
+        yield process
+    finally:
+        stop(process)
 
 
 def stop(process: subprocess.Popen, grace: float = 30) -> None:

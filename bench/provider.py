@@ -89,14 +89,12 @@ class Provider:
     @contextlib.contextmanager
     def serving(self) -> Iterator[Provider]:
         """`idp serve` until the block ends."""
-        self.process = processes.start(
+        with processes.running(
             [str(self.tree.idp), "serve", "--host", processes.HOST, "--port", str(self.port)],
             self.env, self.folder / "serve.log",
-            self.issuer + "/.well-known/openid-configuration", cwd=self.folder)
-        try:
+            self.issuer + "/.well-known/openid-configuration", cwd=self.folder,
+        ) as self.process:
             yield self
-        finally:
-            processes.stop(self.process)
 
     @property
     def pid(self) -> int:
