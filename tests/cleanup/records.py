@@ -28,6 +28,8 @@ from idp.models import (
 )
 from idp.models.base import utcnow
 
+from ..helpers import as_an_edge
+
 
 def ago(**delta) -> datetime:
     """A moment in the past (naive UTC, as stored)."""
@@ -45,11 +47,7 @@ def _hex() -> str:
 
 def cleanup(app, **options) -> dict[str, int]:
     """Run ``remove_expired`` as ``idp cleanup`` does, in an app context of its own."""
-    with app.app_context():
-        try:
-            return remove_expired(**options)
-        finally:
-            db.session.remove()
+    return as_an_edge(app, remove_expired, **options)
 
 
 def count(app, model, *conditions) -> int:

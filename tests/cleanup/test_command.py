@@ -4,17 +4,12 @@ object; a bad batch size is refused before anything is removed."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 from idp.cli.cleanup import LABELS
 from idp.models import AuthorizationCode, PasswordResetToken
 
+from ..test_cli import idp  # noqa: F401 - the installed script, on a database of its own
 from . import records as r
-
-IDP_SCRIPT = Path(sys.executable).parent / "idp"
 
 
 def test_the_command_says_what_it_removed_one_line_per_kind(app, runner, owners):
@@ -55,14 +50,7 @@ def test_a_batch_size_below_one_is_refused_and_nothing_removed(app, runner, owne
     assert r.count(app, AuthorizationCode) == 1
 
 
-def test_the_installed_script_cleans_a_database_of_its_own(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("IDP_", "FLASK_"))}
-    env["IDP_DATABASE_URL"] = f"sqlite:///{tmp_path / 'script.db'}"
-
-    def idp(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([str(IDP_SCRIPT), *args], cwd=tmp_path, env=env,
-                              capture_output=True, text=True, timeout=120, check=False)
-
+def test_the_installed_script_cleans_a_database_of_its_own(idp):  # noqa: F811
     assert idp("db", "upgrade").returncode == 0
     run = idp("cleanup", "--json")
 
