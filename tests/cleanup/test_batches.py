@@ -14,6 +14,7 @@ from idp.extensions import db
 from idp.models import AuthorizationCode, FailureCounter
 
 from ..helpers import audit_events, counted_statements
+from ..oidc.token_helpers import assert_tokens, refresh, userinfo
 from . import records as r
 
 
@@ -102,3 +103,30 @@ def test_a_counter_failed_again_while_the_cleanup_runs_stays(app):
     assert results[0]["failure_counters"] == 0
     assert r.count(app, FailureCounter, FailureCounter.key == allowance.key,
                    FailureCounter.failures == 1) == 1
+
+
+def test_sign_ins_while_the_cleanup_runs_get_their_tokens_and_keep_them(app, client, actors,
+                                                                        owners):
+    """Many small batches run in another thread while a person signs in, redeems and
+    refreshes, again and again until the cleanup ends: every step answers, only old rows go."""
+    old = 3000
+    r.add(app, *(r.code(owners.client, owners.user, r.ago(hours=2)) for _ in range(old)))
+    r.add(app, *(r.token(owners.client, owners.user, f"old-{index // 2}", r.ago(days=1),
+                         refresh_ends=r.ago(hours=2)) for index in range(old)))
+    rp = actors.rp(name="Agenda")
+    results: list[dict] = []
+    cleaner = threading.Thread(target=lambda: results.append(r.cleanup(app, batch_size=10)))
+
+    cleaner.start()
+    answers, during = [], 0
+    while cleaner.is_alive() or len(answers) < 2:
+        tokens = actors.tokens(client, rp)
+        answers.append(assert_tokens(refresh(client, rp, tokens["refresh_token"])))
+        during += cleaner.is_alive()
+    cleaner.join(120)
+
+    assert during >= 1  # at least one sign-in ended while the cleanup was still at work
+    assert (results[0]["authorization_codes"], results[0]["tokens"]) == (old, old)
+    for answer in answers:
+        assert userinfo(client, answer["access_token"]).status_code == 200
+        assert_tokens(refresh(client, rp, answer["refresh_token"]))
