@@ -11,6 +11,7 @@ from joserfc import jwt
 from idp.cleanup import SETTLING
 from idp.extensions import db
 from idp.models import SessionClient, SsoSession, UpstreamLogin
+from idp.sessions.sso import end_if_past_limits
 
 from ..helpers import audit_events, live_sessions
 from ..oidc.test_backchannel_logout import Receiver
@@ -99,3 +100,29 @@ def test_an_ended_session_goes_with_its_clients_and_upstream_sign_in(app, owners
     assert r.count(app, UpstreamLogin, UpstreamLogin.sso_session_id == old) == 0
     assert r.count(app, SessionClient, SessionClient.session_id == recent) == 1
     assert r.count(app, UpstreamLogin, UpstreamLogin.sso_session_id == recent) == 1
+
+
+def test_sessions_past_their_limits_are_all_ended_whatever_the_batch_size(app, owners):
+    r.add(app, *(r.sso_session(owners.user, r.ago(hours=2)) for _ in range(5)))
+    r.add(app, r.sso_session(owners.user, r.ago()))
+
+    assert r.cleanup(app, batch_size=2)["sso_sessions_ended"] == 5
+    assert live_sessions(app) == 1
+
+
+def test_a_session_used_again_after_it_was_read_is_not_ended(app, owners):
+    """The end is taken by a conditional UPDATE: a session its browser used since the cleanup
+    read it is past no limit any more, and stays."""
+    [session_id] = r.add(app, r.sso_session(owners.user, r.ago(hours=2)))
+    with app.app_context():
+        stale = db.session.get(SsoSession, session_id)  # read while idle too long
+        with db.engine.begin() as browser:  # then the browser comes back
+            browser.execute(db.update(SsoSession).values(last_seen_at=r.ago()))
+
+        assert stale.last_seen_at < r.ago(hours=1)
+        assert end_if_past_limits(session_id, r.ago()) is False
+        db.session.commit()
+        db.session.remove()
+
+    assert live_sessions(app) == 1
+    assert audit_events(app, "session.ended") == []
