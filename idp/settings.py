@@ -117,7 +117,8 @@ def _validate(settings: dict[str, Any]) -> None:
     issuer = settings["ISSUER"]
     if not issuer.startswith(("https://", "http://")) or issuer.endswith("/"):
         raise SettingsError(f"ISSUER must be an http(s) URL without a trailing slash: {issuer!r}")
-    positive = ("_SECONDS", "_KIB", "_COST", "_PARALLELISM", "_WORKERS", "_THREADS", "_SIZE")
+    positive = ("_SECONDS", "_KIB", "_COST", "_PARALLELISM", "_WORKERS", "_THREADS", "_SIZE",
+                "_DAYS")
     for key, value in settings.items():
         if key.endswith(positive) and value <= 0 and key not in MAY_BE_ZERO:
             raise SettingsError(f"{key} must be positive, got {value}")

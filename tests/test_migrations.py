@@ -46,6 +46,18 @@ LOOKUP_PATHS = [
     ("refresh_retries", ["token_id"]),
     ("refresh_retries", ["expires_at"]),
     ("audit_events", ["user_id"]),
+    # what ``idp cleanup`` finds expired rows by
+    ("authorization_codes", ["expires_at"]),
+    ("otp_challenges", ["expires_at"]),
+    ("password_reset_tokens", ["expires_at"]),
+    ("notification_email_changes", ["expires_at"]),
+    ("sso_sessions", ["created_at"]),
+    ("sso_sessions", ["last_seen_at"]),
+    ("sso_sessions", ["ended_at"]),
+    ("tokens", ["authorization_code_id"]),
+    ("failure_counters", ["last_failure_at"]),
+    ("audit_events", ["at"]),
+    ("deliveries", ["created_at"]),
 ]
 
 

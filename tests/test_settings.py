@@ -173,7 +173,8 @@ def test_an_issuer_with_a_trailing_slash_or_no_scheme_is_refused(issuer):
 @pytest.mark.parametrize(
     "key",
     ["ACCESS_TOKEN_TTL_SECONDS", "SESSION_IDLE_SECONDS", "KEYS_CACHE_SECONDS",
-     "PASSWORD_HASH_MEMORY_KIB", "PASSWORD_HASH_TIME_COST", "SERVE_WORKERS"],
+     "PASSWORD_HASH_MEMORY_KIB", "PASSWORD_HASH_TIME_COST", "SERVE_WORKERS",
+     "AUDIT_RETENTION_DAYS", "CLEANUP_BATCH_SIZE"],
 )
 @pytest.mark.parametrize("value", ["0", "-60"])
 def test_a_duration_or_cost_that_is_not_positive_is_refused_with_its_name(key, value):

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import case, delete, or_, update
+from sqlalchemy import ColumnElement, and_, case, delete, or_, update
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import IdpError
@@ -123,7 +123,7 @@ def record_failure(allowance: Allowance) -> None:
         except IntegrityError:  # another request created it meanwhile
             _increment(allowance, now, forgotten)
         else:
-            _forget_older_than(forgotten)
+            db.session.execute(delete(FailureCounter).where(forgotten_counts(now)))
     failures = db.session.scalar(
         db.select(FailureCounter.failures).where(FailureCounter.key == allowance.key))
     if failures is None:  # a success reset the count meanwhile: nothing left to delay
@@ -168,8 +168,9 @@ def _increment(allowance: Allowance, now: datetime, forgotten: datetime) -> bool
     return result.rowcount > 0
 
 
-def _forget_older_than(moment: datetime) -> None:
-    """Drop the counts whose last failure is older than ``moment`` and that block nothing."""
-    db.session.execute(delete(FailureCounter).where(
-        FailureCounter.last_failure_at < moment,
-        or_(FailureCounter.blocked_until.is_(None), FailureCounter.blocked_until < utcnow())))
+def forgotten_counts(now: datetime) -> ColumnElement[bool]:
+    """The counts forgotten at ``now``: no failure for LOCKOUT_FORGET_AFTER_SECONDS, and
+    blocking nothing (also what ``idp cleanup`` removes)."""
+    moment = now - timedelta(seconds=current_app.config["LOCKOUT_FORGET_AFTER_SECONDS"])
+    return and_(FailureCounter.last_failure_at < moment,
+                or_(FailureCounter.blocked_until.is_(None), FailureCounter.blocked_until < now))

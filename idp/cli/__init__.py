@@ -1,5 +1,5 @@
-"""The ``idp`` command: database, organisations, users, mailboxes, clients, records, keys, demo
-data, server, and the development mail catcher. One module per group of commands."""
+"""The ``idp`` command: database, organisations, users, mailboxes, clients, records, keys,
+cleanup, demo data, server, and the development mail catcher. One module per group of commands."""
 
 from __future__ import annotations
 
@@ -25,10 +25,11 @@ def main() -> None:
 def register_commands(app: Flask) -> None:
     """Attach the project's commands to ``app.cli`` (``idp`` and ``flask --app wsgi``)."""
     from .accounts import orgs, users
+    from .cleanup import cleanup
     from .clients import clients
     from .mailboxes import mailboxes
     from .operations import audit, deliveries, demo, keys, mailcatcher, serve
 
-    for command in (orgs, users, mailboxes, clients, audit, deliveries, keys, demo, serve,
-                    mailcatcher):
+    for command in (orgs, users, mailboxes, clients, audit, deliveries, keys, cleanup, demo,
+                    serve, mailcatcher):
         app.cli.add_command(command)

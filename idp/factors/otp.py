@@ -31,6 +31,8 @@ from ..security import keyed_digest
 from ..single_use import use_once
 
 CODE_DIGITS = 6
+#: OTP_HOURLY_CAP counts the codes sent within this window (the deliveries naming a challenge).
+HOURLY_CAP_WINDOW = timedelta(hours=1)
 
 
 class ChallengeError(Exception):
@@ -166,7 +168,7 @@ def _send(user: User, challenge: OtpChallenge, compose) -> None:
 
 
 def _check_hourly_cap(user: User) -> None:
-    since = utcnow() - timedelta(hours=1)
+    since = utcnow() - HOURLY_CAP_WINDOW
     sent = db.session.scalar(
         db.select(func.count(Delivery.id)).where(
             Delivery.user_id == user.id, Delivery.created_at > since, Delivery.status != "failed",

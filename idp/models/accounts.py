@@ -142,7 +142,7 @@ class PasswordResetToken(db.Model):
     # "reset" (forgotten password) or "setup" (a new account's first password)
     purpose: Mapped[str] = mapped_column(String(16), default="reset", server_default="reset")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    expires_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)  # removed when over (cleanup)
     used_at: Mapped[datetime | None]
 
 
@@ -158,5 +158,5 @@ class NotificationEmailChange(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     requested_by: Mapped[str] = mapped_column(String(320))  # who asked: "self", an admin, "cli"
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    expires_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)  # removed when over (cleanup)
     confirmed_at: Mapped[datetime | None]

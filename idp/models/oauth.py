@@ -135,7 +135,7 @@ class AuthorizationCode(db.Model, AuthorizationCodeMixin):
     amr: Mapped[list[str]] = mapped_column(JSON, default=list)
     auth_time: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    expires_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)  # removed when over (cleanup)
     used_at: Mapped[datetime | None]
     reused_at: Mapped[datetime | None]
 

@@ -35,9 +35,10 @@ class SsoSession(db.Model):
     acr: Mapped[str] = mapped_column(String(16))
     amr: Mapped[list[str]] = mapped_column(JSON, default=list)
     auth_time: Mapped[datetime]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
-    ended_at: Mapped[datetime | None]
+    # The three moments ``idp cleanup`` finds sessions by: past a limit, or ended long ago.
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(index=True)
 
     user: Mapped[User] = relationship()
     clients: Mapped[list[SessionClient]] = relationship(

@@ -10,10 +10,11 @@ through ``session_ended`` (the protocol tells the clients by back-channel logout
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from blinker import Namespace
 from flask import current_app, g, session
+from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy.orm import joinedload
 
 from .. import audit
@@ -22,6 +23,7 @@ from ..i18n import SESSION_KEY as LOCALE_KEY
 from ..models import SsoSession, UpstreamLogin, User
 from ..models.base import new_identifier, utcnow
 from ..security import digest, new_secret
+from ..single_use import use_once
 
 SESSION_SECRET_KEY = "sso"  # noqa: S105 - the name of a cookie field, not a secret
 BROWSER_KEY = "browser"
@@ -86,15 +88,44 @@ def _browser_session() -> SsoSession | None:
     return sso if sso is not None and sso.ended_at is None else None
 
 
-def _end_reason(sso: SsoSession) -> str | None:
-    """Why ``sso`` must end now (idle, absolute limit, person disabled), or None."""
-    now = utcnow()
-    config = current_app.config
-    if now - sso.last_seen_at > timedelta(seconds=config["SESSION_IDLE_SECONDS"]):
+def _end_reason(sso: SsoSession, now: datetime | None = None) -> str | None:
+    """Why ``sso`` must end at ``now`` (idle, absolute limit, person disabled), or None."""
+    idle_since, opened_before = _limits(now or utcnow())
+    if sso.last_seen_at < idle_since:
         return "idle"
-    if now - sso.created_at > timedelta(seconds=config["SESSION_ABSOLUTE_SECONDS"]):
+    if sso.created_at < opened_before:
         return "absolute"
     return None if sso.user.is_active else "disabled"
+
+
+def _limits(now: datetime) -> tuple[datetime, datetime]:
+    """A session unused since the first moment, or started before the second, is over at
+    ``now`` (SESSION_IDLE_SECONDS, SESSION_ABSOLUTE_SECONDS)."""
+    config = current_app.config
+    return (now - timedelta(seconds=config["SESSION_IDLE_SECONDS"]),
+            now - timedelta(seconds=config["SESSION_ABSOLUTE_SECONDS"]))
+
+
+def past_limits(now: datetime) -> ColumnElement[bool]:
+    """The sessions not ended yet but past their idle or absolute limit at ``now``: the
+    rule of ``_end_reason`` as a condition, for ending them without a browser."""
+    idle_since, opened_before = _limits(now)
+    return and_(SsoSession.ended_at.is_(None),
+                or_(SsoSession.last_seen_at < idle_since, SsoSession.created_at < opened_before))
+
+
+def end_if_past_limits(session_id: int, now: datetime) -> bool:
+    """End session ``session_id`` if it is still past its limits at ``now`` and nobody ended
+    it meanwhile, announced like any end (clients are told); False when there was nothing to
+    end. Taken by one conditional UPDATE, so a request settling it at the same moment does not
+    end it twice (the caller commits)."""
+    sso = db.session.get(SsoSession, session_id)
+    reason = _end_reason(sso, now) if sso is not None else None
+    if reason is None or not use_once(SsoSession.ended_at, SsoSession.id == session_id,
+                                      past_limits(now)):
+        return False
+    end_session(sso, reason)
+    return True
 
 
 def start_session(user: User, acr: str, amr: list[str]) -> SsoSession:
