@@ -64,11 +64,11 @@ def contract_steps(source: str) -> list[str]:
     """What the ``upgrade()`` of a migration's ``source`` removes or narrows (line: what),
     unless the module names the release it contracts after."""
     tree = ast.parse(source)
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(
-                getattr(target, "id", "") == MARKER for target in node.targets):
-            if isinstance(node.value, ast.Constant) and str(node.value.value).strip():
-                return []
+    if any(isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+           and str(node.value.value).strip()
+           and any(getattr(target, "id", "") == MARKER for target in node.targets)
+           for node in tree.body):
+        return []
     upgrade = next((node for node in tree.body
                     if isinstance(node, ast.FunctionDef) and node.name == "upgrade"), None)
     if upgrade is None:
