@@ -11,14 +11,22 @@ import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from urllib.parse import urlencode, urljoin
+from types import SimpleNamespace
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import pytest
 import redis
 import requests
 
 from .delivery_servers import HOST
-from .helpers import csrf_token, pkce_pair, query_of
+from .helpers import pkce_pair
+from .interaction.second_factor_journey import (
+    code_page,
+    finish,
+    latest_code,
+    password_step,
+    type_code,
+)
 from .provider_process import RealProvider, stop
 from .refusable_database import own_database
 from .reverse_proxy import ReverseProxy
@@ -27,6 +35,7 @@ REDIS_URL = "redis://127.0.0.1:6379/3"
 PASSWORD = "a long password for the nodes"  # noqa: S105 - the test accounts' own
 CALLBACK = "https://webmail.example.fr/auth/callback"
 LOGGED_OUT = "https://webmail.example.fr/"
+WEBMAIL = SimpleNamespace(redirect_uri=CALLBACK)
 KEYS_CACHE_SECONDS = 2
 SIGN_IN_POSTS_PER_MINUTE = 4
 FREE_FAILURES = 2
@@ -50,14 +59,14 @@ class Cluster:
         """Run an `idp` command against the shared database."""
         return next(iter(self.nodes.values())).run(*args, stdin=stdin)
 
-    def add_person(self) -> tuple[str, str]:
-        """A new account with PASSWORD: (its address, its notification address)."""
+    def add_person(self) -> str:
+        """A new account with PASSWORD; its address."""
         self.people += 1
         address = f"camille.noeud{self.people}@chu-nodes.mssante.fr"
-        notifications = f"camille.noeud{self.people}@example.org"
         self.idp("users", "create", address, "--name", "Camille Noeud", "--notification-email",
-                 notifications, "--password-stdin", stdin=PASSWORD + "\n")
-        return address, notifications
+                 f"camille.noeud{self.people}@example.org", "--password-stdin",
+                 stdin=PASSWORD + "\n")
+        return address
 
 
 @pytest.fixture(scope="module")
@@ -95,9 +104,25 @@ def cluster(tmp_path_factory, mail_catcher) -> Iterator[Cluster]:
                 stop(server)
 
 
+# The step of the journey each request is, by method and path.
+STEPS = [("GET", r"/authorize/resume/", "resume"), ("GET", r"/authorize", "authorize"),
+         ("POST", r"/interaction/[^/]+/login$", "password"),
+         ("GET", r"/interaction/[^/]+/code$", "code screen"),
+         ("POST", r"/interaction/[^/]+/code$", "code"), ("GET", r"/interaction/[^/]+$", "screen"),
+         ("POST", r"/token$", "token"), ("GET", r"/userinfo$", "userinfo"),
+         ("GET", r"/logout$", "logout"), ("GET", r"/jwks\.json$", "jwks")]
+
+
+def step_of(method: str, url: str) -> str:
+    path = urlsplit(url).path
+    return next(step for verb, pattern, step in STEPS
+                if verb == method and re.match(pattern, path))
+
+
 class Browser:
-    """A person's browser, or a client's back end, talking to the provider through nginx only;
-    ``landed`` lists, for each request, what it was and the node that answered it."""
+    """A person's browser, or a client's back end, talking to the provider through nginx only
+    (redirects not followed), like the test client of the journey helpers; ``landed`` lists,
+    for each request, the step it was and the node that answered it."""
 
     def __init__(self, cluster: Cluster):
         self.cluster = cluster
@@ -106,26 +131,23 @@ class Browser:
         self.session.headers["Referer"] = cluster.issuer + "/"
         self.landed: list[tuple[str, str]] = []
 
-    def send(self, step: str, method: str, url: str, **kwargs) -> requests.Response:
-        """One request, redirects not followed; its answer, whose ``node`` says who gave it."""
+    def get(self, url: str, **kwargs) -> requests.Response:
+        return self._send("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs) -> requests.Response:
+        return self._send("POST", url, **kwargs)
+
+    def _send(self, method: str, url: str, **kwargs) -> requests.Response:
         response = self.session.request(method, urljoin(self.cluster.issuer, url),
                                          allow_redirects=False, timeout=30,
                                          verify=str(self.cluster.proxy.certificate), **kwargs)
         response.node = self.cluster.proxy.node_of(response)
-        self.landed.append((step, response.node))
+        self.landed.append((step_of(method, response.request.path_url), response.node))
         return response
 
     def node(self, step: str) -> str:
         """The node that answered the (last) request of ``step``."""
         return [node for name, node in self.landed if name == step][-1]
-
-
-def post_form(browser: Browser, step: str, page: requests.Response, action_suffix: str,
-              **fields: str) -> requests.Response:
-    """Submit the form of ``page`` whose action ends with ``action_suffix``."""
-    action = re.search(rf'action="([^"]*{re.escape(action_suffix)})"', page.text).group(1)
-    return browser.send(step, "POST", action,
-                        data={"csrf_token": csrf_token(page.text), **fields})
 
 
 def authorize(browser: Browser) -> tuple[requests.Response, str]:
@@ -134,62 +156,47 @@ def authorize(browser: Browser) -> tuple[requests.Response, str]:
     query = urlencode({"response_type": "code", "client_id": browser.cluster.client["client_id"],
                        "redirect_uri": CALLBACK, "scope": "openid profile email",
                        "state": secrets.token_hex(4), "nonce": secrets.token_hex(8),
-                       "code_challenge": challenge,
-                       "code_challenge_method": "S256"})
-    return browser.send("authorize", "GET", "/authorize?" + query), verifier
+                       "code_challenge": challenge, "code_challenge_method": "S256"})
+    return browser.get("/authorize?" + query), verifier
 
 
 def sign_in_screen(browser: Browser) -> tuple[requests.Response, str]:
     """The sign-in screen of a new authorization request; (the page, the PKCE verifier)."""
     response, verifier = authorize(browser)
     assert response.status_code == 302, response.text[:300]
-    page = browser.send("screen", "GET", response.headers["Location"])
+    page = browser.get(response.headers["Location"])
     assert page.status_code == 200, page.text[:300]
     return page, verifier
 
 
-def password_step(browser: Browser, page: requests.Response, address: str,
-                  password: str = PASSWORD) -> requests.Response:
-    return post_form(browser, "password", page, "/login", username=address,
-                     password=password, factor="email")
+def password(browser: Browser, page: requests.Response, address: str,
+             typed: str = PASSWORD) -> requests.Response:
+    """The sign-in screen's form: ``address``, ``typed``, and a code by e-mail."""
+    return password_step(browser, page, "email", username=address, password=typed)
 
 
-def code_for(mail_catcher, notifications: str) -> str:
-    """The code of the newest e-mail sent to ``notifications``."""
-    message = next(m for m in mail_catcher.messages("email") if notifications in m["to"])
-    return re.search(r"\b(\d{6})\b", message["text"]).group(1)
-
-
-def code_step(browser: Browser, after_password: requests.Response, code: str) -> str:
-    """The code screen, the code typed, and back to the webmail; the code of the callback."""
-    assert after_password.status_code == 302, after_password.text[:300]
-    screen = browser.send("code screen", "GET", after_password.headers["Location"])
-    assert screen.status_code == 200, screen.text[:300]
-    response = post_form(browser, "code", screen, "/code", code=code)
-    assert response.status_code == 302, response.text[:300]
-    response = browser.send("resume", "GET", response.headers["Location"])
-    assert response.status_code == 302 and response.headers["Location"].startswith(CALLBACK), \
-        response.text[:300]
-    return query_of(response.headers["Location"])["code"]
+def code_and_back(browser: Browser, after_password: requests.Response, code: str) -> str:
+    """The code screen, the code typed, and back to the webmail: the code of the callback."""
+    response = type_code(browser, code_page(browser, after_password), code)
+    return finish(browser, response, WEBMAIL)["code"]
 
 
 def redeem(browser: Browser, code: str, verifier: str) -> dict:
     """The webmail's back end redeems the code: the tokens."""
     client = browser.cluster.client
-    response = browser.send("token", "POST", "/token",
-                            auth=(client["client_id"], client["client_secret"]),
+    response = browser.post("/token", auth=(client["client_id"], client["client_secret"]),
                             data={"grant_type": "authorization_code", "code": code,
                                   "redirect_uri": CALLBACK, "code_verifier": verifier})
     assert response.status_code == 200, response.text
     return response.json()
 
 
-def sign_in(browser: Browser, mail_catcher, address: str, notifications: str) -> dict:
+def sign_in(browser: Browser, mail_catcher, address: str) -> dict:
     """A whole sign-in by password and e-mailed code, then the code redeemed: the tokens."""
     page, verifier = sign_in_screen(browser)
-    after_password = password_step(browser, page, address)
-    code = code_step(browser, after_password, code_for(mail_catcher, notifications))
-    return redeem(browser, code, verifier)
+    after_password = password(browser, page, address)
+    return redeem(browser, code_and_back(browser, after_password, latest_code(mail_catcher)),
+                  verifier)
 
 
 def key_id(token: str) -> str:

@@ -94,7 +94,16 @@ def stop(server: subprocess.Popen, grace: float = 30) -> None:
 
 
 def kill(server: subprocess.Popen) -> None:
-    """SIGKILL a server and every process of its group at once, as a crash would end them."""
+    """SIGKILL a server and every process of its group at once, as a crash would end them;
+    returns once none is left (a worker still exiting would still hold the listening socket)."""
     with contextlib.suppress(ProcessLookupError):
         os.killpg(server.pid, signal.SIGKILL)
     server.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(server.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    pytest.fail(f"processes of group {server.pid} outlived SIGKILL")

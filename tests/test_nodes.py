@@ -16,17 +16,16 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from .interaction.limited_journey import TOO_MANY
+from .interaction.second_factor_journey import latest_code
 from .nodes_cluster import (
     KEYS_CACHE_SECONDS,
     LOGGED_OUT,
-    PASSWORD,
     SIGN_IN_POSTS_PER_MINUTE,
     Browser,
     authorize,
-    code_for,
-    code_step,
+    code_and_back,
     key_id,
-    password_step,
+    password,
     redeem,
     sign_in,
     sign_in_screen,
@@ -39,16 +38,16 @@ LOCKED = "Trop d'essais pour ce compte."
 
 
 def test_a_sign_in_moves_between_nodes_at_every_step(cluster, mail_catcher):
-    address, notifications = cluster.add_person()
+    address = cluster.add_person()
     browser = Browser(cluster)
     page, verifier = sign_in_screen(browser)
-    after_password = password_step(browser, page, address)
-    code = code_step(browser, after_password, code_for(mail_catcher, notifications))
+    after_password = password(browser, page, address)
+    code = code_and_back(browser, after_password, latest_code(mail_catcher))
     tokens = redeem(browser, code, verifier)
-    userinfo = browser.send("userinfo", "GET", "/userinfo",
-                            headers={"Authorization": f"Bearer {tokens['access_token']}"})
+    userinfo = browser.get("/userinfo",
+                           headers={"Authorization": f"Bearer {tokens['access_token']}"})
     assert userinfo.status_code == 200 and userinfo.json()["email"] == address
-    logout = browser.send("logout", "GET", "/logout", params={
+    logout = browser.get("/logout", params={
         "id_token_hint": tokens["id_token"], "post_logout_redirect_uri": LOGGED_OUT})
     assert logout.status_code == 302 and logout.headers["Location"] == LOGGED_OUT
     again, _ = authorize(browser)  # the session ended for every node: sign in again
@@ -72,12 +71,12 @@ def signing_key_by_node(cluster, mail_catcher) -> dict[str, str]:
     kids, id_tokens = {}, []
     for _ in range(6):
         browser = Browser(cluster)
-        id_tokens.append(sign_in(browser, mail_catcher, *cluster.add_person())["id_token"])
+        id_tokens.append(sign_in(browser, mail_catcher, cluster.add_person())["id_token"])
         kids[browser.node("token")] = key_id(id_tokens[-1])
         if len(kids) == len(cluster.nodes):
             break
     assert len(kids) == len(cluster.nodes), f"the codes were all redeemed on one node: {kids}"
-    jwks = Browser(cluster).send("jwks", "GET", "/jwks.json").json()
+    jwks = Browser(cluster).get("/jwks.json").json()
     for id_token in id_tokens:
         jwt.decode(id_token, KeySet.import_key_set(jwks))  # its signature holds
     return kids
@@ -88,7 +87,7 @@ def published_by_node(cluster) -> dict[str, set[str]]:
     browser = Browser(cluster)
     published = {}
     while len(published) < len(cluster.nodes):
-        response = browser.send("jwks", "GET", "/jwks.json")
+        response = browser.get("/jwks.json")
         published[response.node] = {key["kid"] for key in response.json()["keys"]}
     return published
 
@@ -112,14 +111,14 @@ def test_a_key_rotated_on_one_node_signs_on_every_node_within_the_cache_lifetime
 
 
 def test_a_rate_limit_counts_the_posts_of_both_nodes(cluster):
-    address, _ = cluster.add_person()
+    address = cluster.add_person()
     browser = Browser(cluster)
     page, _ = sign_in_screen(browser)
     for _ in range(SIGN_IN_POSTS_PER_MINUTE):  # refused as wrong, then as delayed (lockout)
-        answer = password_step(browser, page, address, password="not the password")
+        answer = password(browser, page, address, typed="not the password")
         assert TOO_MANY not in html.unescape(answer.text), answer.text[:300]
         page = answer if "csrf_token" in answer.text else page
-    refused = password_step(browser, page, address, password="not the password")
+    refused = password(browser, page, address, typed="not the password")
     assert refused.status_code == 429 and TOO_MANY in html.unescape(refused.text)
     posts = [node for step, node in browser.landed if step == "password"]
     assert set(posts[:SIGN_IN_POSTS_PER_MINUTE]) == set(cluster.nodes), \
@@ -127,31 +126,31 @@ def test_a_rate_limit_counts_the_posts_of_both_nodes(cluster):
 
 
 def test_a_lockout_counts_the_failures_of_both_nodes(cluster):
-    address, _ = cluster.add_person()
+    address = cluster.add_person()
     browser = Browser(cluster)
     page, _ = sign_in_screen(browser)
     for _ in range(3):  # two free failures, then a delay
-        page = password_step(browser, page, address, password="not the password")
+        page = password(browser, page, address, typed="not the password")
         assert page.status_code == 200
-    right = password_step(browser, page, address, password=PASSWORD)
+    right = password(browser, page, address)
     assert LOCKED in html.unescape(right.text), right.text[:500]
     posts = [node for step, node in browser.landed if step == "password"]
     assert posts[-1] != posts[-2] and set(posts[:2]) == set(cluster.nodes), posts
 
 
 def test_a_node_killed_during_a_sign_in_leaves_the_other_to_finish_it(cluster, mail_catcher):
-    address, notifications = cluster.add_person()
+    address = cluster.add_person()
     browser = Browser(cluster)
     page, verifier = sign_in_screen(browser)
-    after_password = password_step(browser, page, address)
+    after_password = password(browser, page, address)
     dead = browser.node("password")
     kill(cluster.servers[dead])  # SIGKILL to the whole node, workers included
 
-    code = code_step(browser, after_password, code_for(mail_catcher, notifications))
+    code = code_and_back(browser, after_password, latest_code(mail_catcher))
     tokens = redeem(browser, code, verifier)
-    userinfo = browser.send("userinfo", "GET", "/userinfo",
-                            headers={"Authorization": f"Bearer {tokens['access_token']}"})
+    userinfo = browser.get("/userinfo",
+                           headers={"Authorization": f"Bearer {tokens['access_token']}"})
     assert userinfo.status_code == 200 and userinfo.json()["email"] == address
-    after_the_kill = [node for step, node in browser.landed[3:]]
+    after_the_kill = [node for _, node in browser.landed[3:]]
     survivor = (set(cluster.nodes) - {dead}).pop()
     assert after_the_kill and set(after_the_kill) == {survivor}
