@@ -87,7 +87,7 @@ def cluster(tmp_path_factory, mail_catcher) -> Iterator[Cluster]:
             "MAIL_SERVER": HOST, "MAIL_PORT": str(mail_catcher.smtp_port),
         }
         for provider in providers:  # the same settings, each on its own port
-            provider.env.update({f"IDP_{key}": value for key, value in settings.items()})
+            provider.configure(**settings)
         cluster = Cluster(proxy, dict(zip(addresses, providers, strict=True)))
         cluster.idp("db", "upgrade")
         cluster.client = json.loads(cluster.idp(

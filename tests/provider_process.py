@@ -41,6 +41,11 @@ class RealProvider:
             **{f"IDP_{key}": value for key, value in settings.items()},
         }
 
+    def configure(self, **settings: str) -> None:
+        """Change settings before the next command or start (ISSUER included)."""
+        self.issuer = settings.get("ISSUER", self.issuer)
+        self.env.update({f"IDP_{key}": value for key, value in settings.items()})
+
     def run(self, *args: str, stdin: str | None = None) -> str:
         """Run `idp ARGS` against this provider's database; its standard output."""
         return subprocess.run([str(IDP), *args], env=self.env, cwd=self.folder, input=stdin,
