@@ -27,7 +27,7 @@ class UpgradeAlreadyRunning(click.ClickException):
 
 
 @contextlib.contextmanager
-def migrating_alone(connection: Connection, wait_seconds: float, say=click.echo) -> Iterator[None]:
+def migrating_alone(connection: Connection, wait_seconds: float) -> Iterator[None]:
     """Hold the migration lock of ``connection``'s database during the block (PostgreSQL);
     wait up to ``wait_seconds`` for another run to end, then raise UpgradeAlreadyRunning."""
     if connection.dialect.name != "postgresql":
@@ -42,8 +42,8 @@ def migrating_alone(connection: Connection, wait_seconds: float, say=click.echo)
                 f"{wait_seconds:g} s (DATABASE_UPGRADE_WAIT_SECONDS); nothing was changed. "
                 "Run it again once the other one has finished.")
         if not told:
-            say(f"Another `idp db upgrade` is migrating this database: waiting for it "
-                f"(up to {wait_seconds:g} s).", err=True)
+            click.echo(f"Another `idp db upgrade` is migrating this database: waiting for it "
+                       f"(up to {wait_seconds:g} s).", err=True)
             told = True
         time.sleep(POLL_SECONDS)
     try:
