@@ -42,13 +42,25 @@ def held_lock(database) -> Iterator[Connection]:
     engine.dispose()
 
 
-def upgrade(tmp_path: Path, database: RefusableDatabase, wait: int, log: str) -> subprocess.Popen:
-    """Start `idp db upgrade` on ``database``; its output goes to ``tmp_path / log``."""
-    real = RealProvider(tmp_path, DATABASE_URL=database.url,
-                        DATABASE_UPGRADE_WAIT_SECONDS=str(wait))
-    with (tmp_path / log).open("w") as sink:
-        return subprocess.Popen([str(IDP), "db", "upgrade"], env=real.env, cwd=tmp_path,
-                                stdout=sink, stderr=subprocess.STDOUT, text=True)
+@pytest.fixture
+def upgrade(tmp_path, database) -> Iterator:
+    """Start `idp db upgrade` on the database, its output in ``tmp_path / log``; a run still
+    going when the test ends is killed."""
+    runs = []
+
+    def start(wait: int, log: str) -> subprocess.Popen:
+        real = RealProvider(tmp_path, DATABASE_URL=database.url,
+                            DATABASE_UPGRADE_WAIT_SECONDS=str(wait))
+        with (tmp_path / log).open("w") as sink:
+            runs.append(subprocess.Popen([str(IDP), "db", "upgrade"], env=real.env, cwd=tmp_path,
+                                         stdout=sink, stderr=subprocess.STDOUT, text=True))
+        return runs[-1]
+
+    yield start
+    for run in runs:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
 
 
 def migrated_to(database: RefusableDatabase) -> str | None:
@@ -68,9 +80,10 @@ def head(tmp_path: Path) -> str:
     return real.run("db", "heads").split()[0]
 
 
-def test_a_run_that_waited_too_long_changes_nothing_and_says_why(tmp_path, database, held_lock):
+def test_a_run_that_waited_too_long_changes_nothing_and_says_why(tmp_path, database, held_lock,
+                                                                 upgrade):
     started = time.monotonic()
-    run = upgrade(tmp_path, database, wait=1, log="upgrade.log")
+    run = upgrade(wait=1, log="upgrade.log")
     assert run.wait(timeout=60) == 1
     output = (tmp_path / "upgrade.log").read_text()
     assert time.monotonic() - started >= 1
@@ -81,8 +94,8 @@ def test_a_run_that_waited_too_long_changes_nothing_and_says_why(tmp_path, datab
     assert migrated_to(database) is None
 
 
-def test_a_second_run_waits_for_the_first_then_migrates(tmp_path, database, held_lock):
-    run = upgrade(tmp_path, database, wait=120, log="upgrade.log")
+def test_a_second_run_waits_for_the_first_then_migrates(tmp_path, database, held_lock, upgrade):
+    run = upgrade(wait=120, log="upgrade.log")
     deadline = time.monotonic() + 30
     while WAITING not in (tmp_path / "upgrade.log").read_text():
         assert run.poll() is None and time.monotonic() < deadline
@@ -96,8 +109,8 @@ def test_a_second_run_waits_for_the_first_then_migrates(tmp_path, database, held
     assert migrated_to(database) == head(tmp_path)
 
 
-def test_two_nodes_upgrading_at_once_both_succeed(tmp_path, database):
-    runs = [upgrade(tmp_path, database, wait=120, log=f"upgrade-{n}.log") for n in (1, 2)]
+def test_two_nodes_upgrading_at_once_both_succeed(tmp_path, database, upgrade):
+    runs = [upgrade(wait=120, log=f"upgrade-{n}.log") for n in (1, 2)]
     outputs = []
     for n, run in enumerate(runs, start=1):
         code = run.wait(timeout=180)
