@@ -71,7 +71,10 @@ class Cluster:
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory, mail_catcher) -> Iterator[Cluster]:
-    redis.Redis.from_url(REDIS_URL).flushdb()  # no counter left by an earlier run
+    try:
+        redis.Redis.from_url(REDIS_URL).flushdb()  # no counter left by an earlier run
+    except redis.ConnectionError:
+        pytest.skip(f"this test needs Redis at {REDIS_URL}")
     with own_database("_nodes") as database:
         folders = [tmp_path_factory.mktemp(f"node{n}") for n in (1, 2)]
         providers = [RealProvider(folder) for folder in folders]
