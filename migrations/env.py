@@ -5,6 +5,7 @@ from flask import current_app
 
 from alembic import context
 
+from idp.cli.upgrade_lock import migrating_alone
 from idp.models.base import for_database
 
 # this is the Alembic Config object, which provides
@@ -102,8 +103,10 @@ def run_migrations_online():
             target_metadata=get_metadata(),
             **conf_args
         )
+        # One run at a time on PostgreSQL: several nodes may upgrade at once (upgrade_lock.py).
+        wait = current_app.config["DATABASE_UPGRADE_WAIT_SECONDS"]
         try:
-            with context.begin_transaction():
+            with migrating_alone(connection, wait), context.begin_transaction():
                 context.run_migrations()
         finally:
             if sqlite:

@@ -18,7 +18,7 @@ from idp.oidc.keys import key_ring
 from .helpers import Actors
 
 pytest_plugins = ["pytester", "tests.required", "tests.delivery_servers", "tests.chromium",
-                  "tests.refusable_database"]
+                  "tests.refusable_database", "tests.nodes_cluster"]
 
 TEST_SETTINGS = {
     "ISSUER": "http://localhost",

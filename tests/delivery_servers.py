@@ -14,20 +14,17 @@ import socket
 import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from idp.mailcatcher.server import MailCatcher
 from idp.mailcatcher.store import MessageStore
 from idp.mailcatcher.twilio_api import slow_delay
+
+from .certificates import self_signed_certificate
 
 HOST = "127.0.0.1"
 DELIVERY_TIMEOUT_SECONDS = 2
@@ -164,20 +161,8 @@ def secure_smtp(secure_smtp_servers) -> SecureSmtp:
 
 def _self_signed_tls(directory) -> ssl.SSLContext:
     """A server TLS context with a new self-signed certificate for smtp.localhost."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "smtp.localhost")])
-    now = datetime.now(UTC)
-    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-                   .public_key(key.public_key()).serial_number(x509.random_serial_number())
-                   .not_valid_before(now - timedelta(hours=1))
-                   .not_valid_after(now + timedelta(days=1)).sign(key, hashes.SHA256()))
-    cert_file, key_file = directory / "cert.pem", directory / "key.pem"
-    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert_file, key_file)
+    context.load_cert_chain(*self_signed_certificate(directory, "smtp.localhost"))
     return context
 
 

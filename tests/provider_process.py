@@ -1,10 +1,12 @@
 """A real provider process for the tests that talk to it over HTTP: the `idp` console script
-with its own SQLite database in a folder, and `idp serve` (gunicorn) on a free port."""
+with its own SQLite database in a folder (or the database and settings a test gives, e.g. a
+PostgreSQL DATABASE_URL shared by several nodes), and `idp serve` (gunicorn) on a free port."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -20,12 +22,15 @@ IDP = Path(sys.executable).with_name("idp")
 
 
 class RealProvider:
-    """The provider of one test module: run `idp` commands, then serve."""
+    """The provider of one test module: run `idp` commands, then serve. ``url`` is where this
+    process listens; ``issuer`` the public URL (``url`` unless the ISSUER setting names a
+    reverse proxy in front of it)."""
 
     def __init__(self, folder: Path, **settings: str):
         self.folder = folder
         self.port = free_port()
-        self.issuer = f"http://{HOST}:{self.port}"
+        self.url = f"http://{HOST}:{self.port}"
+        self.issuer = settings.get("ISSUER", self.url)
         self.env = {
             **{k: v for k, v in os.environ.items() if k != "IDP_CONFIG"},
             "IDP_ISSUER": self.issuer,
@@ -36,6 +41,11 @@ class RealProvider:
             **{f"IDP_{key}": value for key, value in settings.items()},
         }
 
+    def configure(self, **settings: str) -> None:
+        """Change settings before the next command or start (ISSUER included)."""
+        self.issuer = settings.get("ISSUER", self.issuer)
+        self.env.update({f"IDP_{key}": value for key, value in settings.items()})
+
     def run(self, *args: str, stdin: str | None = None) -> str:
         """Run `idp ARGS` against this provider's database; its standard output."""
         return subprocess.run([str(IDP), *args], env=self.env, cwd=self.folder, input=stdin,
@@ -44,26 +54,34 @@ class RealProvider:
     @contextlib.contextmanager
     def serving(self) -> Iterator[None]:
         """`idp serve` until the block ends; fails the test with its log if it cannot start."""
-        log = self.folder / "serve.log"
+        server = self.start()
+        try:
+            yield
+        finally:
+            stop(server)
+
+    def start(self, log_name: str = "serve.log") -> subprocess.Popen:
+        """Start `idp serve` (gunicorn's arbiter and its workers, in a process group of their
+        own) and return once it answers; fails the test with its log if it cannot start."""
+        log = self.folder / log_name
         with log.open("w") as sink:
             server = subprocess.Popen(
                 [str(IDP), "serve", "--host", HOST, "--port", str(self.port)],
                 env=self.env, cwd=self.folder, stdout=sink, stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
-        try:
-            self._wait_until_up(server, log)
-            yield
-        finally:
-            stop(server)
+        self._wait_until_up(server, log)
+        return server
 
     def _wait_until_up(self, server: subprocess.Popen, log: Path) -> None:
         deadline = time.monotonic() + 30
         while True:
             try:
-                requests.get(self.issuer + "/.well-known/openid-configuration", timeout=1).close()
+                requests.get(self.url + "/.well-known/openid-configuration", timeout=1).close()
                 return
             except requests.ConnectionError:
                 if time.monotonic() > deadline or server.poll() is not None:
+                    stop(server)
                     pytest.fail("idp serve did not start:\n" + log.read_text())
                 time.sleep(0.2)
 
@@ -71,9 +89,26 @@ class RealProvider:
 def stop(server: subprocess.Popen, grace: float = 30) -> None:
     """Stop a server process as an operator would (SIGTERM, then its graceful shutdown); one
     still running after ``grace`` seconds (a machine under load) is killed."""
+    if server.poll() is not None:
+        return
     server.terminate()
     try:
         server.wait(timeout=grace)
     except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait(timeout=10)
+        kill(server)
+
+
+def kill(server: subprocess.Popen) -> None:
+    """SIGKILL a server and every process of its group at once, as a crash would end them;
+    returns once none is left (a worker still exiting would still hold the listening socket)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.pid, signal.SIGKILL)
+    server.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(server.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    pytest.fail(f"processes of group {server.pid} outlived SIGKILL")

@@ -1,15 +1,18 @@
-"""A PostgreSQL database of the test's own that it can make refuse every connection, then accept
-them again: the database "goes away" while the shared server keeps running for everyone else.
+"""A PostgreSQL database of the test's own, created anew and dropped afterwards; one it can make
+refuse every connection, then accept them again: the database "goes away" while the shared server
+keeps running for everyone else.
 
 Refusing is ``ALTER DATABASE ... WITH ALLOW_CONNECTIONS false`` and the end of its open sessions
 (``pg_terminate_backend``): what a provider sees when its database server stops or fails over.
 The database is created beside the one of ``IDP_TEST_POSTGRES_URL``, else beside the suite's
 own PostgreSQL database (``IDP_TEST_DATABASE_URL``), else beside CI's ("test"), and named after
-it with ``_unreachable``; such a test needs PostgreSQL even in the SQLite run of the suite.
+it with a suffix (``_unreachable``); such a test needs PostgreSQL even in the SQLite run of the
+suite.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 
@@ -31,9 +34,9 @@ def postgres_url() -> str:
 class RefusableDatabase:
     """An empty database, created anew; ``refuse`` and ``accept`` switch its connections."""
 
-    def __init__(self, neighbour_url: str):
+    def __init__(self, neighbour_url: str, suffix: str = "_unreachable"):
         neighbour = make_url(neighbour_url)
-        self.name = f"{neighbour.database}_unreachable"
+        self.name = f"{neighbour.database}{suffix}"
         self.url = neighbour.set(database=self.name).render_as_string(hide_password=False)
         self._admin = create_engine(neighbour, isolation_level="AUTOCOMMIT")
 
@@ -61,10 +64,11 @@ class RefusableDatabase:
         self._admin.dispose()
 
 
-@pytest.fixture(scope="module")
-def refusable_database() -> Iterator[RefusableDatabase]:
-    """A RefusableDatabase for the module, dropped afterwards; skipped without PostgreSQL."""
-    database = RefusableDatabase(postgres_url())
+@contextlib.contextmanager
+def own_database(suffix: str) -> Iterator[RefusableDatabase]:
+    """A RefusableDatabase named with ``suffix`` for the block, dropped afterwards; the test is
+    skipped without PostgreSQL."""
+    database = RefusableDatabase(postgres_url(), suffix)
     try:
         database.create()
     except OperationalError as error:
@@ -73,3 +77,10 @@ def refusable_database() -> Iterator[RefusableDatabase]:
         yield database
     finally:
         database.drop()
+
+
+@pytest.fixture(scope="module")
+def refusable_database() -> Iterator[RefusableDatabase]:
+    """A RefusableDatabase for the module, dropped afterwards; skipped without PostgreSQL."""
+    with own_database("_unreachable") as database:
+        yield database

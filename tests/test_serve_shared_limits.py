@@ -34,7 +34,7 @@ def test_several_workers_without_redis_are_refused_outside_development(tmp_path)
     assert "Set REDIS_URL" in refused.stderr and "SERVE_WORKERS = 1" in refused.stderr
     assert "Traceback" not in refused.stderr
     with pytest.raises(requests.ConnectionError):  # nothing listens
-        requests.get(real.issuer + "/.well-known/openid-configuration", timeout=2)
+        requests.get(real.url + "/.well-known/openid-configuration", timeout=2)
 
 
 @pytest.mark.parametrize("settings", [{"SERVE_WORKERS": "2", "REDIS_URL": REDIS_URL},
@@ -43,7 +43,7 @@ def test_several_workers_without_redis_are_refused_outside_development(tmp_path)
 def test_shared_or_single_counters_start_outside_development(tmp_path, settings):
     real = _provider(tmp_path, **PRODUCTION, **settings)
     with real.serving():
-        discovery = requests.get(real.issuer + "/.well-known/openid-configuration", timeout=5)
+        discovery = requests.get(real.url + "/.well-known/openid-configuration", timeout=5)
         assert discovery.json()["issuer"] == PRODUCTION["ISSUER"]
 
 
