@@ -114,21 +114,23 @@ def update_client(actor: Actor, client_id: str, **changes: Any) -> Client:
     return client
 
 
-def rotate_secret(actor: Actor, client_id: str) -> str:
+def rotate_secret(actor: Actor, client_id: str, leaked: bool = False) -> str:
     """Give the client a new secret, returned once; the old one keeps working for
-    CLIENT_SECRET_GRACE_SECONDS, time to deploy the new one."""
+    CLIENT_SECRET_GRACE_SECONDS, time to deploy the new one. A ``leaked`` secret ends at once
+    instead, and every token issued to the client is revoked (what a thief may have obtained)."""
     require(actor, ADMIN_ONLY)
     client = get_client(actor, client_id)
     if not client.secret_hash:
         raise ValidationError(f"L'application « {client.name} » n'a pas de secret "
                               f"(authentification {client.token_endpoint_auth_method}).")
-    grace = current_app.config["CLIENT_SECRET_GRACE_SECONDS"]
+    grace = 0 if leaked else current_app.config["CLIENT_SECRET_GRACE_SECONDS"]
     secret = new_secret()
-    client.previous_secret_hash = client.secret_hash
-    client.previous_secret_expires_at = utcnow() + timedelta(seconds=grace)
+    client.previous_secret_hash = None if leaked else client.secret_hash
+    client.previous_secret_expires_at = None if leaked else utcnow() + timedelta(seconds=grace)
     client.secret_hash = digest(secret)
+    detail = {"leaked": True, "revoked_tokens": _revoke_tokens(client)} if leaked else {}
     audit.record("client.secret_rotated", client_id=client.client_id, grace_seconds=grace,
-                 by=actor.name)
+                 **detail, by=actor.name)
     return secret
 
 
@@ -151,16 +153,19 @@ def _set_disabled(actor: Actor, client_id: str, disabled: bool) -> Client:
     if client.disabled == disabled:
         return client
     client.disabled = disabled
-    detail = {}
-    if disabled:
-        detail["revoked_tokens"] = db.session.execute(
-            update(Token)
-            .where(Token.client_id == client.client_id, Token.revoked_at.is_(None))
-            .values(revoked_at=utcnow())
-        ).rowcount
+    detail = {"revoked_tokens": _revoke_tokens(client)} if disabled else {}
     audit.record("client.disabled" if disabled else "client.enabled",
                  client_id=client.client_id, **detail, by=actor.name)
     return client
+
+
+def _revoke_tokens(client: Client) -> int:
+    """Revoke every live token issued to ``client``; how many."""
+    return db.session.execute(
+        update(Token)
+        .where(Token.client_id == client.client_id, Token.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    ).rowcount
 
 
 def _organisation(actor: Actor, code: str | None) -> Organisation | None:

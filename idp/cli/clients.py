@@ -155,18 +155,25 @@ def clients_update(client_id, name, redirect_uris, post_logout_uris, acr, first_
 
 @clients.command("rotate-secret", context_settings=CLIENT_ID_ARGUMENT)
 @click.argument("client_id")
+@click.option("--leaked", is_flag=True,
+              help="The old secret leaked: it stops at once and the client's tokens are revoked.")
 @click.option("--json", "as_json", is_flag=True, help="Print the credentials as JSON.")
 @with_appcontext
 @one_unit_of_work
-def clients_rotate_secret(client_id: str, as_json: bool) -> None:
+def clients_rotate_secret(client_id: str, leaked: bool, as_json: bool) -> None:
     """Give CLIENT_ID a new secret (shown only now); the old one keeps working for
-    CLIENT_SECRET_GRACE_SECONDS."""
+    CLIENT_SECRET_GRACE_SECONDS, or stops at once with --leaked."""
     from ..admin.actors import operator
     from ..admin.clients import get_client, rotate_secret
 
-    secret = rotate_secret(operator(), client_id)
+    secret = rotate_secret(operator(), client_id, leaked=leaked)
     _print_credentials(client_id, secret, as_json)
-    if not as_json:
+    if as_json:
+        return
+    if leaked:
+        click.echo("L'ancien secret est refusé dès maintenant ; "
+                   "les jetons du client sont révoqués.")
+    else:
         grace_end = get_client(operator(), client_id).previous_secret_expires_at
         click.echo(f"L'ancien secret reste valable jusqu'au {grace_end:%d/%m/%Y à %H:%M} (UTC).")
 

@@ -13,7 +13,7 @@ from .test_api_users import snapshot
 
 ACCOUNT_ACTIONS = ["password-reset", "factors-reset", "unlock", "sessions-end", "disable",
                    "enable"]
-CLIENT_ACTIONS = ["rotate-secret", "disable", "enable"]
+CLIENT_ACTIONS = ["rotate-secret", "replace-leaked-secret", "disable", "enable"]
 
 
 def test_the_document_declares_every_action_alike(api):

@@ -80,6 +80,22 @@ def test_a_rotated_secret_works_and_a_disabled_client_loses_its_tokens(app, api,
     is_problem(api.get("/users", token), 401)
 
 
+def test_a_leaked_secret_is_refused_at_once_with_the_tokens_it_got(app, api, world, tokens):
+    client_id, secret = api.service_client("support")
+    token = api.client_token(client_id, secret)
+    assert api.get("/users", token).status_code == 200
+
+    replaced = api.post(f"/clients/{client_id}/replace-leaked-secret", tokens.admin)
+
+    assert replaced.status_code == 200, replaced.json
+    assert replaced.json["previous_secret_expires_at"] is None
+    is_problem(api.get("/users", token), 401)  # the token the old secret got
+    assert api.get("/users", api.client_token(client_id, replaced.json["client_secret"]))
+    refused = api.client.post("/token", data={"grant_type": "client_credentials",
+                                              "scope": ADMIN_SCOPE}, auth=(client_id, secret))
+    assert refused.status_code == 401 and refused.json["error"] == "invalid_client"
+
+
 def test_bad_client_requests_are_refused(app, api, world, tokens):
     is_problem(api.get("/clients/unknown", tokens.admin), 404)
     is_problem(api.post("/clients", tokens.admin, json={"redirect_uris": []}), 422)
@@ -105,6 +121,6 @@ def test_only_administrators_touch_clients(app, api, world, tokens, who):
     is_problem(api.post("/clients", token, json={"name": "X", "redirect_uris": [
         "https://x.example.org/cb"]}), 403)
     is_problem(api.patch(f"/clients/{client_id}", token, json={"name": "Pirate"}), 403)
-    for action in ("rotate-secret", "disable", "enable"):
+    for action in ("rotate-secret", "replace-leaked-secret", "disable", "enable"):
         is_problem(api.post(f"/clients/{client_id}/{action}", token), 403)
     assert (client_row(app, client_id), client_count(app)) == before

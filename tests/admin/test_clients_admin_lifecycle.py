@@ -5,6 +5,7 @@ enabling; only administrators may do any of it, and they are named in the audit 
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -71,6 +72,33 @@ def test_rotating_twice_ends_the_first_secret_at_once(client, runner):
     assert "L'ancien secret reste valable jusqu'au" in result.stdout
     assert_error(credentials_grant(client, service.client_id, service.client_secret),
                  "invalid_client", 401)
+
+
+def test_a_leaked_secret_stops_at_once_and_the_tokens_it_could_get_are_revoked(
+    app, client, actors, runner
+):
+    actors.user()
+    webmail = actors.rp()
+    api = resource_server(actors)
+    issued = actors.tokens(client, webmail, scope="openid profile offline_access")
+
+    result = clients(runner, "rotate-secret", webmail.client_id, "--leaked")
+
+    assert result.exit_code == 0, result.output
+    assert "L'ancien secret est refusé dès maintenant" in result.stdout
+    new_secret = re.search(r"client_secret:\s+(\S+)", result.stdout).group(1)
+    assert_error(credentials_grant(client, webmail.client_id, webmail.client_secret),
+                 "invalid_client", 401)
+    assert introspect(client, api, issued["access_token"]) == {"active": False}
+    refresh = post_token(client, {"grant_type": "refresh_token",
+                                  "refresh_token": issued["refresh_token"]},
+                         auth=(webmail.client_id, new_secret))
+    assert_error(refresh, "invalid_grant", 400)
+    with app.app_context():
+        stored = db.session.scalar(db.select(Client).where(Client.client_id == webmail.client_id))
+        assert stored.previous_secret_hash is None
+    [event] = audit_events(app, "client.secret_rotated")
+    assert event.detail == {"grace_seconds": 0, "leaked": True, "revoked_tokens": 1, "by": "cli"}
 
 
 def test_a_client_without_a_secret_cannot_rotate_one(app, runner):

@@ -3,6 +3,7 @@ rotate the secret, disable and enable. A secret is shown once, in the answer tha
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import url_for
@@ -81,15 +82,22 @@ def update_client(client_id: str, body: ClientSettings):
     return service.describe(service.update_client(current_actor(), client_id, **body.sent()))
 
 
-def _rotate_secret(actor: Actor, client_id: str) -> dict[str, Any]:
-    secret = service.rotate_secret(actor, client_id)
-    client = service.describe(service.get_client(actor, client_id))
-    return {**client, "client_secret": secret}
+def _new_secret(leaked: bool) -> Callable[[Actor, str], dict[str, Any]]:
+    def rotate(actor: Actor, client_id: str) -> dict[str, Any]:
+        secret = service.rotate_secret(actor, client_id, leaked=leaked)
+        client = service.describe(service.get_client(actor, client_id))
+        return {**client, "client_secret": secret}
+
+    return rotate
 
 
 action("/clients/<client_id>/rotate-secret", "Donner un nouveau secret au client",
-       _rotate_secret, endpoint="client_rotate_secret", tag=CLIENTS, path=CLIENT,
+       _new_secret(leaked=False), endpoint="client_rotate_secret", tag=CLIENTS, path=CLIENT,
        answer=answers.NewSecret)
+action("/clients/<client_id>/replace-leaked-secret",
+       "Remplacer un secret divulgué : l'ancien est refusé aussitôt, les jetons sont révoqués",
+       _new_secret(leaked=True), endpoint="client_replace_leaked_secret", tag=CLIENTS,
+       path=CLIENT, answer=answers.NewSecret)
 action("/clients/<client_id>/disable", "Désactiver le client (ses jetons sont révoqués)",
        lambda actor, client_id: service.describe(service.disable_client(actor, client_id)),
        endpoint="client_disable", tag=CLIENTS, path=CLIENT, answer=answers.Client)
