@@ -26,7 +26,7 @@ def install(app: Flask) -> None:
     """Time every request from its very first hook, and record it after the last one."""
     app.before_request_funcs.setdefault(None, []).insert(0, _begin)
     app.after_request_funcs.setdefault(None, []).insert(0, _record)  # after-hooks run last first
-    app.config["RATELIMIT_ON_BREACH"] = _rate_limited
+    app.config["RATELIMIT_ON_BREACH_CALLBACK"] = _rate_limited  # Flask-Limiter's setting
 
 
 def current_request_id() -> str | None:
@@ -64,16 +64,19 @@ def _record(response: Response) -> Response:
     response.headers[HEADER] = request_id
     duration = time.perf_counter() - started if started is not None else 0.0
     endpoint = request.endpoint or "unmatched"
-    metrics.REQUESTS.labels(endpoint, metrics.bounded(request.method, metrics.METHODS),
-                            str(response.status_code)).inc()
+    method = metrics.bounded(request.method, metrics.METHODS)
+    metrics.REQUESTS.labels(endpoint, method, str(response.status_code)).inc()
     metrics.LATENCY.labels(endpoint).observe(duration)
-    access_log.info("%s %s %s", request.method, endpoint, response.status_code, extra={
-        "route": endpoint, "method": request.method, "status": response.status_code,
+    access_log.info("%s %s %s", method, endpoint, response.status_code, extra={
+        "route": endpoint, "method": method, "status": response.status_code,
         "duration_ms": round(duration * 1000, 2), "user_id": g.get("log_user_id"),
         "client_id": g.get("log_client_id")})
     return response
 
 
 def _rate_limited(_limit) -> None:
-    """Flask-Limiter's breach hook: count the refusal; its 429 answer is left as it is."""
-    metrics.RATE_LIMITED.labels(request.endpoint or "unmatched").inc()
+    """Flask-Limiter's breach hook, called for each limit exceeded: count the request once;
+    its 429 answer is left as it is."""
+    if not g.get("rate_limit_counted"):
+        g.rate_limit_counted = True
+        metrics.RATE_LIMITED.labels(request.endpoint or "unmatched").inc()
