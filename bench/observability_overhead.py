@@ -3,8 +3,9 @@ metrics, access line) and the counters cost the token endpoint, in one process.
 
 One app, the client_credentials grant through Flask's test client; rounds alternate with the
 observability hooks on and off (its request hooks, the probe middleware, the audit and token
-listeners), each round a fixed number of requests; medians of the CPU time per request and their
-spread (min-max); the fastest rounds are the least disturbed by a shared machine. Log lines go to /dev/null: their formatting is counted, not a terminal.
+listeners), each round a fixed number of requests; medians of the CPU time per request and
+their spread (min-max); the fastest rounds are the least disturbed by a shared machine. Log
+lines go to /dev/null: their formatting is counted, not a terminal.
 """
 
 from __future__ import annotations
