@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from idp import create_app
 from idp.extensions import db
-from idp.observability import events, requests
+from idp.observability import events, per_request
 from idp.oidc.clients import register_client
 from idp.oidc.tokens import token_issued
 
@@ -48,16 +48,16 @@ def _switch(app, probes, on: bool) -> None:
     """Turn the observability of ``app`` on or off."""
     before = app.before_request_funcs[None]
     after = app.after_request_funcs[None]
-    if on and requests._begin not in before:
-        before.insert(0, requests._begin)
-        after.insert(0, requests._record)
+    if on and per_request._begin not in before:
+        before.insert(0, per_request._begin)
+        after.insert(0, per_request._record)
         app.wsgi_app = probes
         token_issued.connect(events.token_issued)
         for name, listener in LISTENERS:
             event.listen(Session, name, listener)
-    elif not on and requests._begin in before:
-        before.remove(requests._begin)
-        after.remove(requests._record)
+    elif not on and per_request._begin in before:
+        before.remove(per_request._begin)
+        after.remove(per_request._record)
         app.wsgi_app = probes.wrapped
         token_issued.disconnect(events.token_issued)
         for name, listener in LISTENERS:

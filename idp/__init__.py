@@ -43,7 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=settings["INTERACTION_TTL_SECONDS"],
         JSON_SORT_KEYS=False,
     )
-    from .observability import logs, requests
+    from .observability import logs, per_request
     from .probes.endpoints import Probes
 
     logs.configure(app)
@@ -57,7 +57,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                      compare_type=True)
     csrf.init_app(app)
     app.config["RATELIMIT_STORAGE_URI"] = settings["REDIS_URL"] or "memory://"
-    requests.install(app)  # before the limiter: its refusals are counted
+    per_request.install(app)  # before the limiter: its refusals are counted
     app.after_request(_retry_after_at_least_one_second)  # registered first: runs after the limiter
     limiter.init_app(app)
     app.config["BABEL_DEFAULT_LOCALE"] = DEFAULT_LOCALE

@@ -3,18 +3,19 @@
 Every security event already goes through ``audit.record``; its row is counted here when the
 transaction that holds it commits (``count_committed_events``), so an event rolled back with
 the change it described is not counted. The same rows tell the request's log line who the
-person and the client were (``requests.note``).
+person and the client were (``per_request.note``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from prometheus_client import Counter
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from ..models import AuditEvent
-from . import metrics, requests
+from . import metrics, per_request
 
 CHANNELS = ("email", "sms")
 CODE_FACTORS = ("email", "sms", "totp", "recovery")
@@ -30,7 +31,7 @@ def _channel(detail: dict) -> str:
 
 
 # event name -> what it adds to: (counter, its labels from the event's detail)
-COUNTED: dict[str, tuple[object, Callable[[dict], tuple[str, ...]]]] = {
+COUNTED: dict[str, tuple[Counter, Callable[[dict], tuple[str, ...]]]] = {
     "login.password_ok": (metrics.SIGN_INS, lambda d: ("password", "success")),
     "login.password_failed": (
         metrics.SIGN_INS,
@@ -67,7 +68,7 @@ def _flushed(session: Session, _context) -> None:
     for instance in session.new:
         if isinstance(instance, AuditEvent):
             session.info.setdefault(_PENDING, []).append(instance)
-            requests.note(user_id=instance.user_id, client_id=instance.client_id)
+            per_request.note(user_id=instance.user_id, client_id=instance.client_id)
 
 
 def _committed(session: Session) -> None:
@@ -91,4 +92,4 @@ def count_committed_events() -> None:
 def token_issued(_sender, grant: str, client_id: str, user_id: int | None) -> None:
     """Receiver of ``oidc.tokens.token_issued``: count the token by grant, note the client."""
     metrics.TOKENS.labels(metrics.bounded(grant, GRANTS)).inc()
-    requests.note(user_id=user_id, client_id=client_id)
+    per_request.note(user_id=user_id, client_id=client_id)

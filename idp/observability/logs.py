@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 
 from flask import Flask
 
-from .requests import current_request_id
+from .per_request import current_request_id
 
-# Fields of the access line (``requests._record``), written when a record carries them.
+# Fields of the access line (``per_request._record``), written when a record carries them.
 FIELDS = ("method", "route", "status", "duration_ms", "client_id", "user_id")
 LOGGER = "idp"  # the app's logger (Flask names it after the package); every module's is below
 
@@ -48,9 +48,6 @@ class TextFormatter(logging.Formatter):
 
 class _Stderr(logging.StreamHandler):
     """Writes to the standard error of the moment (a test may have replaced it)."""
-
-    def __init__(self) -> None:
-        super().__init__()
 
     @property
     def stream(self):

@@ -58,8 +58,10 @@ def job_finished(job: str, failed: bool) -> None:
 
 def report_queue_depth(source: Callable[[], dict[str, int]]) -> None:
     """For the job queue: ``source`` returns {queue name: jobs waiting}; called at each scrape,
-    by one process, so the figure is the queue's own and not a sum over workers."""
-    _queue_depth_sources.append(source)
+    by one process, so the figure is the queue's own and not a sum over workers. Reporting the
+    same source again changes nothing."""
+    if source not in _queue_depth_sources:
+        _queue_depth_sources.append(source)
 
 
 class _QueueDepth:

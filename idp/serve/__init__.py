@@ -72,7 +72,7 @@ def _serve(app: Flask, host: str, port: int, workers: int) -> None:
             "workers": workers,
             "worker_class": SlowClientWorker,
             "asgi_lifespan": "off",  # nothing to start or stop with the worker
-            "accesslog": None,  # the app writes each request's line (observability.requests)
+            "accesslog": None,  # the app writes each request's line (observability.per_request)
             "logger_class": server_logger(config["LOG_FORMAT"]),
             **metrics_hooks(),
             "forwarded_allow_ips": "127.0.0.1" if config["TRUSTED_PROXIES"] else "",

@@ -113,9 +113,16 @@ def test_request_labels_name_endpoints_and_known_methods_never_what_the_client_s
 
 
 def test_the_job_queue_reports_its_depth_at_scrape_time_and_counts_its_runs(monkeypatch):
-    monkeypatch.setattr(metrics, "_queue_depth_sources", [lambda: {"default": 7}])
+    monkeypatch.setattr(metrics, "_queue_depth_sources", [])
+
+    def depth() -> dict[str, int]:
+        return {"default": 7}
+
+    metrics.report_queue_depth(depth)
+    metrics.report_queue_depth(depth)  # once more, by another app of the process
     failed = value("idp_jobs_total", job="send_code", outcome="failed")
     metrics.job_finished("send_code", failed=True)
     scraped = metrics.exposition()[0].decode()
+    assert scraped.count("idp_job_queue_depth{") == 1
     assert 'idp_job_queue_depth{queue="default"} 7.0' in scraped
     assert value("idp_jobs_total", job="send_code", outcome="failed") == failed + 1
