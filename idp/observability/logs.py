@@ -64,14 +64,15 @@ def formatter(log_format: str) -> logging.Formatter:
 
 
 def configure(app: Flask) -> None:
-    """Send the provider's logs (``idp`` and below, INFO and up) to standard error in
-    LOG_FORMAT, through one handler; Flask then adds none of its own."""
-    logger = logging.getLogger(LOGGER)
-    for handler in [h for h in logger.handlers if isinstance(h, _Stderr)]:
-        logger.removeHandler(handler)
+    """Send every log line of the process to standard error in LOG_FORMAT, through one handler
+    on the root logger (the libraries' warnings too); the provider's own (``idp`` and below)
+    from INFO up. Flask then adds no handler of its own."""
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if isinstance(h, _Stderr)]:
+        root.removeHandler(handler)
     handler = _Stderr()
     handler.setFormatter(formatter(app.config["LOG_FORMAT"]))
-    logger.addHandler(handler)
+    root.addHandler(handler)
+    logger = logging.getLogger(LOGGER)
     if logger.level == logging.NOTSET:
         logger.setLevel(logging.INFO)
-

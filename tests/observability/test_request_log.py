@@ -5,6 +5,7 @@ object naming the endpoint, never the path or the query."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 
 import pytest
@@ -87,3 +88,12 @@ def test_text_logs_for_development_read_as_one_plain_line(capsys):
     [line] = [line for line in capsys.readouterr().err.splitlines() if "idp.access" in line]
     assert line.endswith(f"INFO [{answer.headers['X-Request-ID']}] idp.access: "
                          "GET oidc.discovery 200")
+
+
+def test_a_librarys_warning_is_a_json_line_too_and_its_chatter_stays_out(capsys):
+    provider()
+    logging.getLogger("some.library").warning("storage unreachable, counting in memory")
+    logging.getLogger("some.library").info("connected")
+    [line] = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert (line["logger"], line["level"]) == ("some.library", "WARNING")
+    assert line["message"] == "storage unreachable, counting in memory"
