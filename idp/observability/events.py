@@ -30,23 +30,27 @@ def _channel(detail: dict) -> str:
     return metrics.bounded(detail.get("channel"), CHANNELS)
 
 
-# event name -> what it adds to: (counter, its labels from the event's detail)
-COUNTED: dict[str, tuple[Counter, Callable[[dict], tuple[str, ...]]]] = {
-    "login.password_ok": (metrics.SIGN_INS, lambda d: ("password", "success")),
+def _blocked(detail: dict) -> bool:
+    return detail.get("reason") == "blocked"
+
+
+Labels = Callable[[dict], "tuple[str, ...] | None"]  # None: this event does not add to it
+# event name -> the counters it adds to, each with its labels from the event's detail
+COUNTED: dict[str, tuple[tuple[Counter, Labels], ...]] = {
+    "login.password_ok": ((metrics.SIGN_INS, lambda d: ("password", "success")),),
     "login.password_failed": (
-        metrics.SIGN_INS,
-        lambda d: ("password", "blocked" if d.get("reason") == "blocked" else "failure")),
-    "login.code_ok": (metrics.SIGN_INS, lambda d: (_code_factor(d), "success")),
-    "login.code_failed": (metrics.SIGN_INS, lambda d: (_code_factor(d), "failure")),
-    "login.code_blocked": (metrics.SIGN_INS, lambda d: ("code", "blocked")),
-    "federation.signed_in": (metrics.SIGN_INS, lambda d: ("upstream", "success")),
-    "federation.unknown_identity": (metrics.SIGN_INS, lambda d: ("upstream", "failure")),
-    "federation.disabled": (metrics.SIGN_INS, lambda d: ("upstream", "failure")),
-    "delivery.sent": (metrics.CODES_SENT, lambda d: (_channel(d), "sent")),
-    "delivery.failed": (metrics.CODES_SENT, lambda d: (_channel(d), "failed")),
+        (metrics.SIGN_INS, lambda d: ("password", "blocked" if _blocked(d) else "failure")),
+        (metrics.LOCKOUTS, lambda d: ("password",) if _blocked(d) else None)),
+    "login.code_ok": ((metrics.SIGN_INS, lambda d: (_code_factor(d), "success")),),
+    "login.code_failed": ((metrics.SIGN_INS, lambda d: (_code_factor(d), "failure")),),
+    "login.code_blocked": ((metrics.SIGN_INS, lambda d: ("code", "blocked")),
+                           (metrics.LOCKOUTS, lambda d: ("code",))),
+    "federation.signed_in": ((metrics.SIGN_INS, lambda d: ("upstream", "success")),),
+    "federation.unknown_identity": ((metrics.SIGN_INS, lambda d: ("upstream", "failure")),),
+    "federation.disabled": ((metrics.SIGN_INS, lambda d: ("upstream", "failure")),),
+    "delivery.sent": ((metrics.CODES_SENT, lambda d: (_channel(d), "sent")),),
+    "delivery.failed": ((metrics.CODES_SENT, lambda d: (_channel(d), "failed")),),
 }
-# event name -> the lockout it reports: an attempt refused while the allowance is blocked
-LOCKOUT_KINDS = {"login.code_blocked": "code"}
 
 _PENDING = "idp_counted_events"
 
@@ -54,14 +58,10 @@ _PENDING = "idp_counted_events"
 def count(entry: AuditEvent) -> None:
     """Add one committed audit event to the counters it feeds."""
     detail = entry.detail or {}
-    counted = COUNTED.get(entry.event)
-    if counted is not None:
-        counter, labels = counted
-        counter.labels(*labels(detail)).inc()
-    if entry.event in LOCKOUT_KINDS:
-        metrics.LOCKOUTS.labels(LOCKOUT_KINDS[entry.event]).inc()
-    elif entry.event == "login.password_failed" and detail.get("reason") == "blocked":
-        metrics.LOCKOUTS.labels("password").inc()
+    for counter, labels_of in COUNTED.get(entry.event, ()):
+        labels = labels_of(detail)
+        if labels is not None:
+            counter.labels(*labels).inc()
 
 
 def _flushed(session: Session, _context) -> None:

@@ -126,3 +126,13 @@ def test_the_job_queue_reports_its_depth_at_scrape_time_and_counts_its_runs(monk
     assert scraped.count("idp_job_queue_depth{") == 1
     assert 'idp_job_queue_depth{queue="default"} 7.0' in scraped
     assert value("idp_jobs_total", job="send_code", outcome="failed") == failed + 1
+
+
+def test_a_code_step_refused_by_the_lockout_counts_as_a_lockout_and_a_blocked_step(ctx):
+    lockouts = value("idp_lockout_refusals_total", kind="code")
+    blocked = value(SIGN_IN, factor="code", result="blocked")
+    audit.record("login.code_blocked")
+    audit.record("login.code_failed", factor="email", reason="wrong")  # not a lockout
+    db.session.commit()
+    assert value("idp_lockout_refusals_total", kind="code") == lockouts + 1
+    assert value(SIGN_IN, factor="code", result="blocked") == blocked + 1
