@@ -12,18 +12,23 @@ from ..observability import logs, metrics
 
 
 def metrics_hooks() -> dict:
-    """gunicorn settings that give this server start a fresh metrics directory (before the
-    workers fork), forget each exited worker's live values, and remove the directory at exit."""
-    directory = tempfile.mkdtemp(prefix="idp-metrics-")
-    metrics.use_directory(directory)
+    """gunicorn hooks that give each server start a fresh metrics directory, once it listens
+    and before the workers fork; forget each exited worker's live values; remove the directory
+    when the server stops (a server killed with SIGKILL leaves it in TMPDIR)."""
+    made: list[str] = []
+
+    def when_ready(_server) -> None:
+        made.append(tempfile.mkdtemp(prefix="idp-metrics-"))
+        metrics.use_directory(made[-1])
 
     def child_exit(_server, worker) -> None:
         metrics.process_ended(worker.pid)
 
     def on_exit(_server) -> None:
-        shutil.rmtree(directory, ignore_errors=True)
+        for directory in made:
+            shutil.rmtree(directory, ignore_errors=True)
 
-    return {"child_exit": child_exit, "on_exit": on_exit}
+    return {"when_ready": when_ready, "child_exit": child_exit, "on_exit": on_exit}
 
 
 def server_logger(log_format: str) -> type[Logger]:
