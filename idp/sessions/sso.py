@@ -21,6 +21,7 @@ from ..extensions import db
 from ..i18n import SESSION_KEY as LOCALE_KEY
 from ..models import SsoSession, UpstreamLogin, User
 from ..models.base import new_identifier, utcnow
+from ..observability import per_request
 from ..security import digest, new_secret
 
 SESSION_SECRET_KEY = "sso"  # noqa: S105 - the name of a cookie field, not a secret
@@ -82,6 +83,8 @@ def _browser_session() -> SsoSession | None:
             .where(SsoSession.secret_hash == digest(secret), SsoSession.ended_at.is_(None))
         )
         seen = g.sso_read = (secret, sso)
+        if sso is not None:
+            per_request.note(user_id=sso.user_id)  # the person of this request's log line
     sso = seen[1]
     return sso if sso is not None and sso.ended_at is None else None
 

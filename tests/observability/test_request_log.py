@@ -11,6 +11,8 @@ import re
 import pytest
 
 from idp import create_app
+from idp.extensions import db
+from idp.models import User
 
 from ..conftest import TEST_SETTINGS
 
@@ -97,3 +99,17 @@ def test_a_librarys_warning_is_a_json_line_too_and_its_chatter_stays_out(capsys)
     [line] = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
     assert (line["logger"], line["level"]) == ("some.library", "WARNING")
     assert line["message"] == "storage unreachable, counting in memory"
+
+
+def test_the_access_line_of_a_signed_in_browser_names_the_person(app, actors, capsys):
+    email = actors.user()
+    rp = actors.rp()
+    browser = app.test_client()
+    actors.sign_in(browser, rp)
+    capsys.readouterr()
+    again = browser.get("/authorize", query_string=actors.auth_params(rp))
+    assert again.headers["Location"].startswith(rp.redirect_uri)  # single sign-on: no screen
+    with app.app_context():
+        person = db.session.scalar(db.select(User.id).where(User.email == email))
+    [line] = access_lines(capsys.readouterr().err)
+    assert (line["route"], line["user_id"]) == ("oidc.authorize", person)
