@@ -43,6 +43,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=settings["INTERACTION_TTL_SECONDS"],
         JSON_SORT_KEYS=False,
     )
+    from .observability import logs, per_request
+    from .probes.endpoints import Probes
+
+    logs.configure(app)
+    app.wsgi_app = Probes(app, app.wsgi_app)  # behind ProxyFix: it sees the client's address
     if settings["TRUSTED_PROXIES"]:
         n = settings["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
@@ -52,6 +57,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                      compare_type=True)
     csrf.init_app(app)
     app.config["RATELIMIT_STORAGE_URI"] = settings["REDIS_URL"] or "memory://"
+    per_request.install(app)  # before the limiter: its refusals are counted
     app.after_request(_retry_after_at_least_one_second)  # registered first: runs after the limiter
     limiter.init_app(app)
     app.config["BABEL_DEFAULT_LOCALE"] = DEFAULT_LOCALE
@@ -77,6 +83,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     init_server(app)
     _wire_sessions(app)
+    _wire_metrics()
     csrf.exempt(oidc_bp)  # protocol endpoints: clients authenticate, or state/PKCE protect
     csrf.exempt(admin_api_bp)  # Bearer tokens, no cookies
     app.register_blueprint(oidc_bp)
@@ -146,6 +153,16 @@ def _wire_sessions(app: Flask) -> None:
     app.before_request(settle_session)
     session_ended.connect(notify_clients)
     session_ended.connect(note_logout)
+
+
+def _wire_metrics() -> None:
+    """The business counters: audit events once committed, tokens once issued (wired here so
+    that the services do not import what counts them)."""
+    from .observability import events
+    from .oidc.tokens import token_issued
+
+    events.count_committed_events()
+    token_issued.connect(events.token_issued)
 
 
 def _retry_after_at_least_one_second(response):

@@ -84,11 +84,12 @@ def sign_in_error_page(error: str, description: str | None = None):
 
 
 def database_unavailable(error: Exception) -> dict[str, str]:
-    """Log, in one line and without a traceback, that the database failed this request; the
-    headers of the 503 answer (Retry-After, never cached)."""
+    """Log, in one line and without a traceback, that the database failed this request (its
+    endpoint, not its path: a reset link's token travels in the path); the headers of the 503
+    answer (Retry-After, never cached)."""
     reason = getattr(error, "orig", None) or error
     current_app.logger.warning(
-        "database unavailable: %s %s: %s: %s", request.method, request.path,
+        "database unavailable: %s %s: %s: %s", request.method, request.endpoint,
         type(reason).__name__, " ".join(str(reason).split()),
     )
     return {"Retry-After": str(current_app.config["DATABASE_RETRY_AFTER_SECONDS"]),

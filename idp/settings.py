@@ -6,6 +6,7 @@ stops the start-up with a message that names the setting, rather than failing on
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import tomllib
@@ -140,6 +141,7 @@ def _validate(settings: dict[str, Any]) -> None:
     if settings["TRUSTED_PROXIES"] < 0:
         raise SettingsError("TRUSTED_PROXIES must be zero or more")
     _validate_delivery(settings)
+    _validate_observability(settings)
     for key in ("RATELIMIT_SIGNIN_PER_IP", "RATELIMIT_FAILURES_PER_IP",
                 "RATELIMIT_SIGNIN_PER_ACCOUNT"):
         try:
@@ -188,6 +190,21 @@ def _validate_delivery(settings: dict[str, Any]) -> None:
     base_url = settings["TWILIO_BASE_URL"]
     if base_url and not base_url.startswith(("https://", "http://")):
         raise SettingsError(f"TWILIO_BASE_URL must be empty or an http(s) URL: {base_url!r}")
+
+
+def _validate_observability(settings: dict[str, Any]) -> None:
+    if settings["LOG_FORMAT"] not in ("json", "text"):
+        raise SettingsError(f"LOG_FORMAT must be json or text, got {settings['LOG_FORMAT']!r}")
+    for network in settings["METRICS_ALLOWED_NETWORKS"]:
+        try:
+            ipaddress.ip_network(network)
+        except ValueError:
+            raise SettingsError("METRICS_ALLOWED_NETWORKS must list networks such as "
+                                f"10.0.0.0/8 or ::1/128, got {network!r}") from None
+    token = settings["METRICS_BEARER_TOKEN"]
+    if token and not is_development(settings) and not _strong_secret(token):
+        raise SettingsError("METRICS_BEARER_TOKEN must be empty or a random value of 32+ "
+                            "characters")
 
 
 def is_development(settings: Mapping[str, Any]) -> bool:

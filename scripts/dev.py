@@ -54,7 +54,9 @@ def main() -> int:
     subprocess.run([str(BIN / "demo-webmail"), "seed"], env=webmail_env, check=True)
     processes = [
         subprocess.Popen([str(BIN / "idp"), "mailcatcher", "--host", HOST]),
-        subprocess.Popen([str(BIN / "idp"), "serve", "--host", HOST, "--port", PORT]),
+        # log lines to read in a terminal, unless the developer chose otherwise
+        subprocess.Popen([str(BIN / "idp"), "serve", "--host", HOST, "--port", PORT],
+                         env={"IDP_LOG_FORMAT": "text", **os.environ}),
         subprocess.Popen([str(BIN / "demo-webmail"), "serve", "--host", HOST,
                           "--port", WEBMAIL_PORT], env=webmail_env),
     ]

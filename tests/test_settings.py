@@ -352,3 +352,32 @@ def test_dates_are_shown_in_paris_time_unless_told_otherwise():
         "America/Cayenne"
     with pytest.raises(SettingsError, match="TIMEZONE"):
         load_settings(environ={"IDP_TIMEZONE": "Europe/Nowhere"})
+
+
+def test_logs_are_json_unless_text_is_asked_for_and_nothing_else_is_accepted():
+    assert load_settings(environ={})["LOG_FORMAT"] == "json"
+    assert load_settings(environ={"IDP_LOG_FORMAT": "text"})["LOG_FORMAT"] == "text"
+    with pytest.raises(SettingsError, match="LOG_FORMAT"):
+        load_settings(environ={"IDP_LOG_FORMAT": "xml"})
+
+
+def test_metrics_are_open_to_this_machine_only_by_default():
+    settings = load_settings(environ={})
+    assert settings["METRICS_ALLOWED_NETWORKS"] == ["127.0.0.0/8", "::1/128"]
+    assert settings["METRICS_BEARER_TOKEN"] == ""
+
+
+def test_a_metrics_network_that_is_not_a_network_is_refused_with_its_name():
+    with pytest.raises(SettingsError, match="METRICS_ALLOWED_NETWORKS.*10.0.0.300/8"):
+        load_settings(environ={"IDP_METRICS_ALLOWED_NETWORKS": "10.0.0.0/8,10.0.0.300/8"})
+    assert load_settings(environ={"IDP_METRICS_ALLOWED_NETWORKS": "10.0.0.0/8, fd00::/8"})[
+        "METRICS_ALLOWED_NETWORKS"] == ["10.0.0.0/8", "fd00::/8"]
+
+
+def test_production_refuses_a_short_metrics_token():
+    production = {"ENVIRONMENT": "production", "SECRET_KEY": STRONG_SECRET,
+                  "ISSUER": "https://auth.example.fr"}
+    with pytest.raises(SettingsError, match="METRICS_BEARER_TOKEN"):
+        load_settings({**production, "METRICS_BEARER_TOKEN": "short"}, environ={})
+    assert load_settings({**production, "METRICS_BEARER_TOKEN": "t" * 40},
+                         environ={})["METRICS_BEARER_TOKEN"] == "t" * 40

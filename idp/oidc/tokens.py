@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from blinker import Namespace
 from flask import current_app
 from sqlalchemy import insert, update
 from sqlalchemy.orm import joinedload
@@ -21,6 +22,9 @@ from ..models.base import new_identifier, utcnow
 from ..security import digest
 from ..single_use import use_once
 from . import refresh_retries
+
+# Sent once a token response is stored: grant (its grant_type), client_id, user_id (or None).
+token_issued = Namespace().signal("token-issued")
 
 
 def save_token(token: dict, request) -> None:
@@ -59,6 +63,8 @@ def save_token(token: dict, request) -> None:
         refresh_retries.keep(previous, successor_id, request.payload.data["refresh_token"], token)
     if origin is not None:
         db.session.commit()  # tokens and consumption land together, before a racing use is answered
+    token_issued.send(current_app._get_current_object(), grant=request.payload.grant_type,
+                      client_id=row["client_id"], user_id=row["user_id"])
 
 
 def find_token(value: str, hint: str | None = None) -> Token | None:

@@ -14,6 +14,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from ..settings import SettingsError, is_development
+from .monitoring import metrics_hooks, server_logger
 from .whole_request import WholeRequests
 from .worker import SlowClientWorker
 
@@ -71,7 +72,9 @@ def _serve(app: Flask, host: str, port: int, workers: int) -> None:
             "workers": workers,
             "worker_class": SlowClientWorker,
             "asgi_lifespan": "off",  # nothing to start or stop with the worker
-            "accesslog": "-",
+            "accesslog": None,  # the app writes each request's line (observability.per_request)
+            "logger_class": server_logger(config["LOG_FORMAT"]),
+            **metrics_hooks(),
             "forwarded_allow_ips": "127.0.0.1" if config["TRUSTED_PROXIES"] else "",
             # gunicorn's control socket sits at one path per user: a second server (the demo
             # webmail, a test) would take it over. Nothing here uses it.

@@ -22,6 +22,7 @@ from ..extensions import db
 from ..i18n import SESSION_KEY as LOCALE_KEY
 from ..models import SsoSession, UpstreamLogin, User
 from ..models.base import new_identifier, utcnow
+from ..observability import per_request
 from ..security import digest, new_secret
 from ..single_use import use_once
 
@@ -84,6 +85,8 @@ def _browser_session() -> SsoSession | None:
             .where(SsoSession.secret_hash == digest(secret), SsoSession.ended_at.is_(None))
         )
         seen = g.sso_read = (secret, sso)
+        if sso is not None:
+            per_request.note(user_id=sso.user_id)  # the person of this request's log line
     sso = seen[1]
     return sso if sso is not None and sso.ended_at is None else None
 
