@@ -77,6 +77,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     init_server(app)
     _wire_sessions(app)
+    _install_jobs(app)
     csrf.exempt(oidc_bp)  # protocol endpoints: clients authenticate, or state/PKCE protect
     csrf.exempt(admin_api_bp)  # Bearer tokens, no cookies
     app.register_blueprint(oidc_bp)
@@ -146,6 +147,17 @@ def _wire_sessions(app: Flask) -> None:
     app.before_request(settle_session)
     session_ended.connect(notify_clients)
     session_ended.connect(note_logout)
+
+
+def _install_jobs(app: Flask) -> None:
+    """The job queue, and the tasks it runs (``idp worker``): the services ask for jobs by
+    name, so they never import the tasks that call them."""
+    from .jobs.queue import install
+    from .tasks import running, schedule
+
+    jobs = install(app)
+    running.register(app, jobs)
+    schedule.register(app, jobs)
 
 
 def _retry_after_at_least_one_second(response):

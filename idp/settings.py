@@ -157,6 +157,7 @@ def _validate(settings: dict[str, Any]) -> None:
                             f"{settings['TIMEZONE']!r}") from None
     if settings["REDIS_URL"] and not settings["REDIS_URL"].startswith(("redis://", "rediss://")):
         raise SettingsError(f"REDIS_URL must be a redis:// URL, got {settings['REDIS_URL']!r}")
+    _validate_job_queue(settings)
     if not is_development(settings):
         if not _strong_secret(settings["SECRET_KEY"]):
             raise SettingsError("SECRET_KEY must be set to a random value of 32+ characters")
@@ -165,6 +166,21 @@ def _validate(settings: dict[str, Any]) -> None:
                                 "random values of 32+ characters, never the development one")
         if not issuer.startswith("https://"):
             raise SettingsError("ISSUER must use https outside development")
+
+
+def _validate_job_queue(settings: dict[str, Any]) -> None:
+    url = settings["JOB_QUEUE_URL"]
+    if url and not url.startswith(("redis://", "rediss://", "sqlite:///")):
+        raise SettingsError("JOB_QUEUE_URL must be empty, a redis:// URL or a sqlite:/// file, "
+                            f"got {url!r}")
+    if settings["JOB_MAX_RETRIES"] < 0:
+        raise SettingsError("JOB_MAX_RETRIES must be zero or more, got "
+                            f"{settings['JOB_MAX_RETRIES']}")
+    if settings["JOB_RETRY_BASE_SECONDS"] > settings["JOB_RETRY_MAX_SECONDS"]:
+        raise SettingsError("JOB_RETRY_BASE_SECONDS must not exceed JOB_RETRY_MAX_SECONDS")
+    if settings["JOB_QUEUE_IMMEDIATE"] and not is_development(settings):
+        raise SettingsError("JOB_QUEUE_IMMEDIATE runs slow work inside the requests: development "
+                            "only")
 
 
 def _strong_secret(key: str) -> bool:

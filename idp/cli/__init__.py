@@ -1,5 +1,5 @@
 """The ``idp`` command: database, organisations, users, mailboxes, clients, records, keys, demo
-data, server, and the development mail catcher. One module per group of commands."""
+data, server, job worker, and the development mail catcher. One module per group of commands."""
 
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ def register_commands(app: Flask) -> None:
     from .clients import clients
     from .mailboxes import mailboxes
     from .operations import audit, deliveries, demo, keys, mailcatcher, serve
+    from .worker import worker
 
     for command in (orgs, users, mailboxes, clients, audit, deliveries, keys, demo, serve,
-                    mailcatcher):
+                    worker, mailcatcher):
         app.cli.add_command(command)
