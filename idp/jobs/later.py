@@ -2,7 +2,8 @@
 
 A service calls ``after_commit(task, **ids)``; the job leaves when the session's transaction
 commits (the edge's one commit, or an early commit such as ``settle_session``'s) and is dropped
-when it rolls back, so a refused request sends nothing. The services never import the tasks:
+when it rolls back, so a refused request sends nothing; a job asked for inside a savepoint
+(``begin_nested``) is dropped with the savepoint's rollback. The services never import the tasks:
 they name them, and ``tasks.register`` gave each name its function.
 """
 
@@ -26,13 +27,14 @@ def after_commit(task: str, **payload: Any) -> None:
     """Queue job ``task`` with ``payload`` (ids, sealed secrets: JSON-like values) when the
     current unit of work commits; the job runs in the language of the current request."""
     payload.setdefault("locale", str(get_locale() or DEFAULT_LOCALE))
-    db.session.info.setdefault(PENDING, []).append((task, payload))
+    savepoint = db.session().get_nested_transaction()
+    db.session.info.setdefault(PENDING, []).append((savepoint, task, payload))
 
 
 @event.listens_for(Session, "after_commit")
 def _send_pending(session: Session) -> None:
     """The unit of work is saved: queue the jobs it asked for."""
-    for task, payload in session.info.pop(PENDING, []):
+    for _savepoint, task, payload in session.info.pop(PENDING, []):
         try:
             job_queue().tasks[task](**payload)
         except Exception:  # the work is committed: a lost job is logged, not a failed request
@@ -42,6 +44,18 @@ def _send_pending(session: Session) -> None:
 
 @event.listens_for(Session, "after_soft_rollback")
 def _drop_pending(session: Session, previous_transaction) -> None:
-    """The unit of work is undone: so are its jobs (a savepoint's rollback keeps them)."""
+    """The unit of work is undone, or one savepoint of it: so are the jobs it asked for."""
     if not previous_transaction.nested:
         session.info.pop(PENDING, None)
+    elif PENDING in session.info:
+        session.info[PENDING] = [job for job in session.info[PENDING]
+                                 if not _within(job[0], previous_transaction)]
+
+
+def _within(savepoint, undone) -> bool:
+    """Whether ``savepoint`` is ``undone`` or a savepoint inside it."""
+    while savepoint is not None:
+        if savepoint is undone:
+            return True
+        savepoint = savepoint.parent
+    return False

@@ -1,8 +1,8 @@
 """What each job does, by name: the names services give ``jobs.later.after_commit``.
 
 A job gets ids (and a sealed token) and rebuilds the rest from the database; it raises
-``AttemptFailed`` when its work did not get done, so that it is tried again later. ``give_up``
-runs once a job has no retry left.
+``AttemptFailed`` when its work did not get done (what it recorded, such as its audit entry,
+is kept), so that it is tried again later. ``give_up`` runs once a job has no retry left.
 """
 
 from __future__ import annotations

@@ -34,12 +34,18 @@ def _attempted(app: Flask, name: str, job: Job):
             started = utcnow()
             try:
                 job.run(**payload)
-                db.session.commit()  # the job's unit of work
+            except AttemptFailed as failure:
+                db.session.commit()  # what the attempt recorded (its audit entry) stands
+                reason = failure.reason
             except Exception as error:  # noqa: BLE001 - every failure is an attempt's end
                 db.session.rollback()
-                _failed(name, job, task.id, number, started, _reason(name, error), payload)
+                current_app.logger.exception("job %s failed", name)
+                reason = type(error).__name__  # the message might quote a secret
             else:
+                db.session.commit()  # the job's unit of work
                 attempts.record(name, task.id, number, started, attempts.DONE)
+                return
+            _failed(name, job, task.id, number, started, reason, payload)
 
     attempt.__name__ = name
     return attempt
@@ -59,10 +65,3 @@ def _failed(name: str, job: Job, job_id: str, number: int, started, reason: str,
         job.give_up(**payload)
         db.session.commit()  # the end of the job, saved as its own unit of work
 
-
-def _reason(name: str, error: Exception) -> str:
-    """Why an attempt failed, without secrets: our own reason, or the error's kind (logged)."""
-    if isinstance(error, AttemptFailed):
-        return error.reason
-    current_app.logger.exception("job %s failed", name)
-    return type(error).__name__
