@@ -1,5 +1,6 @@
 """A real provider process for the tests that talk to it over HTTP: the `idp` console script
-with its own SQLite database in a folder, and `idp serve` (gunicorn) on a free port."""
+with its own SQLite database in a folder, `idp serve` (gunicorn) on a free port, and
+`idp worker` running the queued jobs."""
 
 from __future__ import annotations
 
@@ -56,6 +57,19 @@ class RealProvider:
         finally:
             stop(server)
 
+    @contextlib.contextmanager
+    def working(self, log_name: str = "worker.log") -> Iterator[subprocess.Popen]:
+        """`idp worker` until the block ends (SIGTERM); the block gets the process."""
+        log = self.folder / log_name
+        with log.open("w") as sink:
+            worker = subprocess.Popen([str(IDP), "worker"], env=self.env, cwd=self.folder,
+                                      stdout=sink, stderr=subprocess.STDOUT)
+        try:
+            wait_for_line(worker, log, "Huey consumer started")
+            yield worker
+        finally:
+            stop(worker)
+
     def _wait_until_up(self, server: subprocess.Popen, log: Path) -> None:
         deadline = time.monotonic() + 30
         while True:
@@ -66,6 +80,16 @@ class RealProvider:
                 if time.monotonic() > deadline or server.poll() is not None:
                     pytest.fail("idp serve did not start:\n" + log.read_text())
                 time.sleep(0.2)
+
+
+def wait_for_line(process: subprocess.Popen, log: Path, text: str, seconds: float = 30) -> None:
+    """Wait until ``process`` writes ``text`` in ``log``; fail the test with the log if it
+    ends or takes longer."""
+    deadline = time.monotonic() + seconds
+    while text not in log.read_text():
+        if time.monotonic() > deadline or process.poll() is not None:
+            pytest.fail(f"no {text!r} from the process:\n" + log.read_text())
+        time.sleep(0.1)
 
 
 def stop(server: subprocess.Popen, grace: float = 30) -> None:

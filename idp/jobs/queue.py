@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import Flask, current_app
 from huey import Huey, RedisHuey, SqliteHuey
+from redis import ConnectionPool
 
 from ..settings import PROJECT_ROOT
 
@@ -76,7 +77,8 @@ def _huey(config: dict[str, Any]) -> Huey:
     common = {"name": NAME, "results": False, "utc": True,
               "immediate": config["JOB_QUEUE_IMMEDIATE"]}
     if url.startswith(("redis://", "rediss://")):
-        return RedisHuey(url=url, socket_connect_timeout=REDIS_CONNECT_TIMEOUT_SECONDS, **common)
+        pool = ConnectionPool.from_url(url, socket_connect_timeout=REDIS_CONNECT_TIMEOUT_SECONDS)
+        return RedisHuey(connection_pool=pool, **common)
     return SqliteHuey(filename=str(_sqlite_file(url, config["DATABASE_URL"])), **common)
 
 

@@ -34,7 +34,7 @@ def _in_app(app: Flask, function: Callable[[], None]):
     def run() -> None:
         with app.app_context():
             function()
-            db.session.commit()
+            db.session.commit()  # a periodic job is an edge: one unit of work
 
     run.__name__ = function.__name__
     return run
