@@ -38,9 +38,21 @@ class JobQueue:
 
 def install(app: Flask) -> JobQueue:
     """Build the queue from ``app``'s settings and keep it in ``app.extensions``."""
-    jobs = JobQueue(_huey(app.config))
+    jobs = build(app.config)
     app.extensions[EXTENSION] = jobs
     return jobs
+
+
+def build(config: dict[str, Any]) -> JobQueue:
+    """A queue, without its tasks, from settings (JOB_QUEUE_URL, JOB_QUEUE_IMMEDIATE,
+    DATABASE_URL)."""
+    url = config["JOB_QUEUE_URL"]
+    common = {"name": NAME, "results": False, "utc": True,
+              "immediate": config["JOB_QUEUE_IMMEDIATE"]}
+    if url.startswith(("redis://", "rediss://")):
+        pool = ConnectionPool.from_url(url, socket_connect_timeout=REDIS_CONNECT_TIMEOUT_SECONDS)
+        return JobQueue(RedisHuey(connection_pool=pool, **common))
+    return JobQueue(SqliteHuey(filename=str(_sqlite_file(url, config["DATABASE_URL"])), **common))
 
 
 def job_queue() -> JobQueue:
@@ -70,16 +82,6 @@ def ping() -> bool:
 def job_failed(task: str) -> None:
     """Count a job given up after its last retry (the metrics read ``FAILURES``)."""
     FAILURES[task] += 1
-
-
-def _huey(config: dict[str, Any]) -> Huey:
-    url = config["JOB_QUEUE_URL"]
-    common = {"name": NAME, "results": False, "utc": True,
-              "immediate": config["JOB_QUEUE_IMMEDIATE"]}
-    if url.startswith(("redis://", "rediss://")):
-        pool = ConnectionPool.from_url(url, socket_connect_timeout=REDIS_CONNECT_TIMEOUT_SECONDS)
-        return RedisHuey(connection_pool=pool, **common)
-    return SqliteHuey(filename=str(_sqlite_file(url, config["DATABASE_URL"])), **common)
 
 
 def _sqlite_file(url: str, database_url: str) -> Path:
