@@ -1,5 +1,5 @@
-"""Run the whole product on this machine: the development mail catcher, the provider and the
-demo webmail.
+"""Run the whole product on this machine: the development mail catcher, the provider, its job
+worker (e-mails with links, back-channel logout) and the demo webmail.
 
 Started by `make run` after the database is migrated and the demo data seeded (`idp demo` writes
 the webmail's client credentials to instance/demo_webmail.env); prints where everything is and
@@ -55,6 +55,7 @@ def main() -> int:
     processes = [
         subprocess.Popen([str(BIN / "idp"), "mailcatcher", "--host", HOST]),
         subprocess.Popen([str(BIN / "idp"), "serve", "--host", HOST, "--port", PORT]),
+        subprocess.Popen([str(BIN / "idp"), "worker"]),
         subprocess.Popen([str(BIN / "demo-webmail"), "serve", "--host", HOST,
                           "--port", WEBMAIL_PORT], env=webmail_env),
     ]
