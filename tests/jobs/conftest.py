@@ -1,12 +1,16 @@
 """``queued``: the suite's provider with a real queue (a SQLite file of the test) instead of
-running each job at once, and ``run_queued`` to run what waits in it, as `idp worker` would."""
+running each job at once, and ``run_queued`` to run what waits in it, as `idp worker` would;
+``redis_db1``: the URL of Redis db 1, emptied before and after the test."""
 
 from __future__ import annotations
 
 import pytest
+import redis
 
 from idp.jobs.queue import EXTENSION, JobQueue, build
 from idp.tasks import running
+
+REDIS_DB1 = "redis://127.0.0.1:6379/1"
 
 
 @pytest.fixture
@@ -28,3 +32,16 @@ def run_queued(jobs: JobQueue) -> int:
         jobs.huey.execute(task)
         ran += 1
     return ran
+
+
+@pytest.fixture
+def redis_db1():
+    """Redis db 1 for the job queue, empty; skipped (failed in CI) without Redis."""
+    client = redis.Redis.from_url(REDIS_DB1)
+    try:
+        client.flushdb()
+    except redis.ConnectionError:
+        pytest.skip(f"Redis is not running at {REDIS_DB1}")
+    yield REDIS_DB1
+    client.flushdb()
+    client.close()

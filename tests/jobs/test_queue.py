@@ -18,8 +18,6 @@ from idp.tasks import schedule
 from ..delivery_servers import app_settings
 from ..helpers import as_an_edge
 
-REDIS_DB1 = "redis://127.0.0.1:6379/1"
-
 
 def settings(app, **values) -> dict:
     return {**app.config, "JOB_QUEUE_IMMEDIATE": False, **values}
@@ -52,10 +50,9 @@ def test_a_redis_queue_that_cannot_be_reached_is_not_ready_and_says_so_quickly(
         app.extensions[queue.EXTENSION] = kept
 
 
-def test_depth_and_health_of_a_redis_queue(app):
-    client = redis.Redis.from_url(REDIS_DB1)
-    client.flushdb()
-    jobs = queue.build(settings(app, JOB_QUEUE_URL=REDIS_DB1))
+def test_depth_and_health_of_a_redis_queue(app, redis_db1):
+    client = redis.Redis.from_url(redis_db1)
+    jobs = queue.build(settings(app, JOB_QUEUE_URL=redis_db1))
     kept = app.extensions[queue.EXTENSION]
     app.extensions[queue.EXTENSION] = jobs
     try:
@@ -66,7 +63,7 @@ def test_depth_and_health_of_a_redis_queue(app):
             assert client.llen("huey.redis.idpjobs") == 1  # the queue's own key, in db 1
     finally:
         app.extensions[queue.EXTENSION] = kept
-        client.flushdb()
+        client.close()
 
 
 def test_the_backoff_doubles_from_the_base_up_to_the_cap(app):

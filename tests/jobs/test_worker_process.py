@@ -12,14 +12,14 @@ import time
 from pathlib import Path
 
 import pytest
-import redis
 import requests
 
 from ..delivery_servers import HOST, SLOW_SMTP_SECONDS
 from ..helpers import csrf_token
 from ..provider_process import RealProvider, wait_for_line
 
-REDIS_DB1 = "redis://127.0.0.1:6379/1"
+pytestmark = pytest.mark.slow
+
 PEOPLE = [f"agent{n}@chu-test.mssante.fr" for n in range(3)]
 STRANGERS = [f"inconnu{n}@chu-test.mssante.fr" for n in range(3)]
 FAST = 1.0  # seconds: an answer that waited for the slow SMTP server would take 3
@@ -65,19 +65,6 @@ def attempts(folder: Path) -> list[tuple]:
     with sqlite3.connect(folder / "idp.sqlite3") as database:
         return database.execute("SELECT task, attempt, outcome, started_at, error "
                                 "FROM job_attempts ORDER BY id").fetchall()
-
-
-@pytest.fixture
-def redis_db1():
-    """Redis db 1, emptied of the queue's keys before and after the test."""
-    client = redis.Redis.from_url(REDIS_DB1)
-    try:
-        client.ping()
-    except redis.ConnectionError:
-        pytest.fail("Redis must run at 127.0.0.1:6379 for this test (.ci/run starts it)")
-    client.flushdb()
-    yield REDIS_DB1
-    client.flushdb()
 
 
 @pytest.mark.parametrize("queue", ["sqlite", "redis"])
