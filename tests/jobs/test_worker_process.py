@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import signal
 import sqlite3
+import subprocess
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -136,12 +138,12 @@ def test_a_stopped_worker_finishes_the_job_under_way_first(tmp_path, slow_smtp, 
 
 def test_the_worker_refuses_to_start_when_jobs_run_inside_the_requests(tmp_path):
     real = RealProvider(tmp_path, JOB_QUEUE_IMMEDIATE="true")
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(subprocess.CalledProcessError) as refused:
         real.run("worker")
-    assert "JOB_QUEUE_IMMEDIATE" in refused.value.stderr
+    assert refused.value.returncode == 1
+    assert "JOB_QUEUE_IMMEDIATE est activé" in refused.value.stderr
+    assert "Traceback" not in refused.value.stderr
 
 
 def _seconds_between(earlier: str, later: str) -> float:
-    from datetime import datetime
-
     return (datetime.fromisoformat(later) - datetime.fromisoformat(earlier)).total_seconds()
