@@ -34,6 +34,9 @@ class RealProvider:
             "IDP_PASSWORD_HASH_MEMORY_KIB": "1024",
             "IDP_SERVE_WORKERS": "2",
             "IDP_DEMO_WEBMAIL_ENV_FILE": str(folder / "demo_webmail.env"),
+            # Jobs run in the process that asks for them, after its commit, as in the suite's
+            # provider; the tests of `idp worker` turn the queue on.
+            "IDP_JOB_QUEUE_IMMEDIATE": "true",
             **{f"IDP_{key}": value for key, value in settings.items()},
         }
 

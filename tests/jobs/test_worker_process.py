@@ -30,7 +30,7 @@ FAST = 1.0  # seconds: an answer that waited for the slow SMTP server would take
 def provider(folder: Path, smtp_port: int, queue_url: str = "", **settings: str) -> RealProvider:
     """A provider sending mail to ``smtp_port``, its people created, its database migrated."""
     real = RealProvider(folder, MAIL_SERVER=HOST, MAIL_PORT=str(smtp_port),
-                        JOB_QUEUE_URL=queue_url, **settings)
+                        JOB_QUEUE_URL=queue_url, JOB_QUEUE_IMMEDIATE="false", **settings)
     real.run("db", "upgrade")
     for number, email in enumerate(PEOPLE):
         real.run("users", "create", email, "--name", f"Agent {number}", "--notification-email",
