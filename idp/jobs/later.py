@@ -33,7 +33,10 @@ def after_commit(task: str, **payload: Any) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _send_pending(session: Session) -> None:
-    """The unit of work is saved: queue the jobs it asked for."""
+    """The unit of work is saved: queue the jobs it asked for. (SQLAlchemy announces the
+    release of a savepoint as a commit too: its jobs wait for the outer commit.)"""
+    if session.in_nested_transaction():
+        return
     for _savepoint, task, payload in session.info.pop(PENDING, []):
         try:
             job_queue().tasks[task](**payload)

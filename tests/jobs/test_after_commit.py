@@ -72,6 +72,15 @@ def test_a_rolled_back_savepoint_takes_its_jobs_only(app, alice, queued):
         assert pending_count() == 1
 
 
+def test_a_released_savepoint_s_jobs_wait_for_the_outer_commit(app, alice, queued):
+    with app.app_context():
+        with db.session.begin_nested():
+            send_link(alice)
+        assert pending_count() == 0  # SQLAlchemy calls a savepoint's release a commit
+        db.session.commit()
+        assert pending_count() == 1
+
+
 def test_the_queued_token_is_sealed_and_the_worker_mails_the_link(app, alice, queued,
                                                                    mail_catcher):
     as_an_edge(app, send_link, alice)
