@@ -10,7 +10,7 @@ import click
 from flask.cli import ScriptInfo
 from huey.consumer import Consumer
 
-POLL_MAX_SECONDS = 1.0  # an idle worker looks at a SQLite queue at least once a second
+POLL_MAX_SECONDS = 1.0  # an idle worker looks at the queue at least once a second
 SHUTDOWN_SECONDS = 30  # a stop waits this long for the jobs under way
 
 
