@@ -84,6 +84,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_server(app)
     _wire_sessions(app)
     _wire_metrics()
+    _install_jobs(app)
     csrf.exempt(oidc_bp)  # protocol endpoints: clients authenticate, or state/PKCE protect
     csrf.exempt(admin_api_bp)  # Bearer tokens, no cookies
     app.register_blueprint(oidc_bp)
@@ -163,6 +164,17 @@ def _wire_metrics() -> None:
 
     events.count_committed_events()
     token_issued.connect(events.token_issued)
+
+
+def _install_jobs(app: Flask) -> None:
+    """The job queue, and the tasks it runs (``idp worker``): the services ask for jobs by
+    name, so they never import the tasks that call them."""
+    from .jobs.queue import install
+    from .tasks import running, schedule
+
+    jobs = install(app)
+    running.register(app, jobs)
+    schedule.register(app, jobs)
 
 
 def _retry_after_at_least_one_second(response):

@@ -160,6 +160,7 @@ def _validate(settings: dict[str, Any]) -> None:
                             f"{settings['TIMEZONE']!r}") from None
     if settings["REDIS_URL"] and not settings["REDIS_URL"].startswith(("redis://", "rediss://")):
         raise SettingsError(f"REDIS_URL must be a redis:// URL, got {settings['REDIS_URL']!r}")
+    _validate_job_queue(settings)
     if not is_development(settings):
         if not _strong_secret(settings["SECRET_KEY"]):
             raise SettingsError("SECRET_KEY must be set to a random value of 32+ characters")
@@ -168,6 +169,21 @@ def _validate(settings: dict[str, Any]) -> None:
                                 "random values of 32+ characters, never the development one")
         if not issuer.startswith("https://"):
             raise SettingsError("ISSUER must use https outside development")
+
+
+def _validate_job_queue(settings: dict[str, Any]) -> None:
+    url = settings["JOB_QUEUE_URL"]
+    if url and not url.startswith(("redis://", "rediss://", "sqlite:///")):
+        raise SettingsError("JOB_QUEUE_URL must be empty, a redis:// URL or a sqlite:/// file, "
+                            f"got {url!r}")
+    if settings["JOB_MAX_RETRIES"] < 0:
+        raise SettingsError("JOB_MAX_RETRIES must be zero or more, got "
+                            f"{settings['JOB_MAX_RETRIES']}")
+    if not 0 <= settings["JOB_WORKER_METRICS_PORT"] <= 65535:
+        raise SettingsError("JOB_WORKER_METRICS_PORT must be a TCP port (0: not served), got "
+                            f"{settings['JOB_WORKER_METRICS_PORT']}")
+    if settings["JOB_RETRY_BASE_SECONDS"] > settings["JOB_RETRY_MAX_SECONDS"]:
+        raise SettingsError("JOB_RETRY_BASE_SECONDS must not exceed JOB_RETRY_MAX_SECONDS")
 
 
 def _strong_secret(key: str) -> bool:

@@ -1,5 +1,5 @@
-"""Run the whole product on this machine: the development mail catcher, the provider and the
-demo webmail.
+"""Run the whole product on this machine: the development mail catcher, the provider, its job
+worker (e-mails with links, back-channel logout) and the demo webmail.
 
 Started by `make run` after the database is migrated and the demo data seeded (`idp demo` writes
 the webmail's client credentials to instance/demo_webmail.env); prints where everything is and
@@ -51,12 +51,14 @@ def main() -> int:
               "qui les occupe (un autre `make run` ?), puis relancez.", file=sys.stderr)
         return 1
     webmail_env = _webmail_environment()
+    terminal_logs = {"IDP_LOG_FORMAT": "text", **os.environ}
     subprocess.run([str(BIN / "demo-webmail"), "seed"], env=webmail_env, check=True)
     processes = [
         subprocess.Popen([str(BIN / "idp"), "mailcatcher", "--host", HOST]),
         # log lines to read in a terminal, unless the developer chose otherwise
         subprocess.Popen([str(BIN / "idp"), "serve", "--host", HOST, "--port", PORT],
-                         env={"IDP_LOG_FORMAT": "text", **os.environ}),
+                         env=terminal_logs),
+        subprocess.Popen([str(BIN / "idp"), "worker"], env=terminal_logs),
         subprocess.Popen([str(BIN / "demo-webmail"), "serve", "--host", HOST,
                           "--port", WEBMAIL_PORT], env=webmail_env),
     ]

@@ -2,13 +2,15 @@
 
 ``mail_catcher``: the development mail catcher (SMTP server and Twilio-compatible endpoint); the
 session ``app`` sends to it, and every test starts with it empty. ``refusing_smtp``: an SMTP
-server that refuses every recipient with 550. ``secure_smtp``: SMTP servers over TLS (STARTTLS,
+server that refuses every recipient with 550. ``slow_smtp``: an SMTP server that takes
+SLOW_SMTP_SECONDS to accept each message. ``secure_smtp``: SMTP servers over TLS (STARTTLS,
 or TLS from the first byte) that take mail only after a login. ``unused_port``: a port nobody
 listens on. ``app_settings``: change a few settings of the session app for one block.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
 import ssl
@@ -28,6 +30,7 @@ from .certificates import self_signed_certificate
 
 HOST = "127.0.0.1"
 DELIVERY_TIMEOUT_SECONDS = 2
+SLOW_SMTP_SECONDS = 3  # longer than any answer of the provider should take
 TWILIO_ACCOUNT_SID = "AC" + "7e57" * 8
 TWILIO_FROM = "MSSante"
 
@@ -106,6 +109,20 @@ class SecureSmtp:
         return "250 Message accepted"
 
 
+@dataclass
+class SlowSmtp:
+    """An SMTP server slow to accept each message; ``received`` holds what it accepted."""
+
+    host: str
+    port: int
+    received: list[Envelope] = field(default_factory=list)
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        await asyncio.sleep(SLOW_SMTP_SECONDS)
+        self.received.append(envelope)
+        return "250 Message accepted"
+
+
 class _RefuseEveryRecipient:
     """aiosmtpd handler answering 550 to every RCPT TO."""
 
@@ -128,6 +145,17 @@ def refusing_smtp() -> Iterator[SmtpServer]:
                             server_hostname="refusing.localhost")
     controller.start()
     yield SmtpServer(HOST, controller.port)
+    controller.stop()
+
+
+@pytest.fixture
+def slow_smtp() -> Iterator[SlowSmtp]:
+    """An SMTP server taking SLOW_SMTP_SECONDS to accept each message."""
+    server = SlowSmtp(HOST, free_port())
+    controller = Controller(server, hostname=HOST, port=server.port,
+                            server_hostname="slow.localhost")
+    controller.start()
+    yield server
     controller.stop()
 
 

@@ -1,6 +1,7 @@
 """A real provider process for the tests that talk to it over HTTP: the `idp` console script
 with its own SQLite database in a folder (or the database and settings a test gives, e.g. a
-PostgreSQL DATABASE_URL shared by several nodes), and `idp serve` (gunicorn) on a free port."""
+PostgreSQL DATABASE_URL shared by several nodes), `idp serve` (gunicorn) on a free port, and
+`idp worker` running the queued jobs."""
 
 from __future__ import annotations
 
@@ -38,6 +39,9 @@ class RealProvider:
             "IDP_PASSWORD_HASH_MEMORY_KIB": "1024",
             "IDP_SERVE_WORKERS": "2",
             "IDP_DEMO_WEBMAIL_ENV_FILE": str(folder / "demo_webmail.env"),
+            # Jobs run in the process that asks for them, after its commit, as in the suite's
+            # provider; the tests of `idp worker` turn the queue on.
+            "IDP_JOB_QUEUE_IMMEDIATE": "true",
             **{f"IDP_{key}": value for key, value in settings.items()},
         }
 
@@ -73,6 +77,19 @@ class RealProvider:
         self._wait_until_up(server, log)
         return server
 
+    @contextlib.contextmanager
+    def working(self, log_name: str = "worker.log") -> Iterator[subprocess.Popen]:
+        """`idp worker` until the block ends (SIGTERM); the block gets the process."""
+        log = self.folder / log_name
+        with log.open("w") as sink:
+            worker = subprocess.Popen([str(IDP), "worker"], env=self.env, cwd=self.folder,
+                                      stdout=sink, stderr=subprocess.STDOUT)
+        try:
+            wait_for_line(worker, log, "Huey consumer started")
+            yield worker
+        finally:
+            stop(worker)
+
     def _wait_until_up(self, server: subprocess.Popen, log: Path) -> None:
         deadline = time.monotonic() + 30
         while True:
@@ -84,6 +101,16 @@ class RealProvider:
                     stop(server)
                     pytest.fail("idp serve did not start:\n" + log.read_text())
                 time.sleep(0.2)
+
+
+def wait_for_line(process: subprocess.Popen, log: Path, text: str, seconds: float = 30) -> None:
+    """Wait until ``process`` writes ``text`` in ``log``; fail the test with the log if it
+    ends or takes longer."""
+    deadline = time.monotonic() + seconds
+    while text not in log.read_text():
+        if time.monotonic() > deadline or process.poll() is not None:
+            pytest.fail(f"no {text!r} from the process:\n" + log.read_text())
+        time.sleep(0.1)
 
 
 def stop(server: subprocess.Popen, grace: float = 30) -> None:

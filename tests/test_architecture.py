@@ -47,6 +47,8 @@ def test_the_code_keeps_every_contract(copy_of_the_code):
     ("audit.py", "from .delivery import records", "No package cycle"),
     ("observability/events.py", "from ..accounts import users", "Observability imports no"),
     ("delivery/records.py", "from ..probes import checks", "never reach up to the edges"),
+    ("jobs/later.py", "from ..accounts import users", "The job queue imports no service"),
+    ("accounts/password_reset.py", "from ..tasks import catalog", "never reach up to the edges"),
 ])
 def test_a_planted_forbidden_import_breaks_its_contract(copy_of_the_code, module, planted,
                                                         contract):

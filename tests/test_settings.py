@@ -381,3 +381,32 @@ def test_production_refuses_a_short_metrics_token():
         load_settings({**production, "METRICS_BEARER_TOKEN": "short"}, environ={})
     assert load_settings({**production, "METRICS_BEARER_TOKEN": "t" * 40},
                          environ={})["METRICS_BEARER_TOKEN"] == "t" * 40
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:6379", "amqp://broker", "jobs.sqlite3"])
+def test_a_job_queue_url_that_is_neither_redis_nor_a_sqlite_file_is_refused(url):
+    with pytest.raises(SettingsError, match="JOB_QUEUE_URL"):
+        load_settings(environ={"IDP_JOB_QUEUE_URL": url})
+
+
+@pytest.mark.parametrize("url", ["", "redis://127.0.0.1:6379/1", "sqlite:///instance/q.db"])
+def test_the_job_queue_is_a_sqlite_file_by_default_or_redis_for_several_nodes(url):
+    assert load_settings(environ={"IDP_JOB_QUEUE_URL": url})["JOB_QUEUE_URL"] == url
+
+
+def test_a_first_retry_waiting_longer_than_the_longest_wait_is_refused():
+    with pytest.raises(SettingsError, match="JOB_RETRY_BASE_SECONDS"):
+        load_settings(environ={"IDP_JOB_RETRY_BASE_SECONDS": "60",
+                               "IDP_JOB_RETRY_MAX_SECONDS": "30"})
+
+
+@pytest.mark.parametrize(("key", "value"), [("JOB_MAX_RETRIES", "-1"),
+                                            ("JOB_RETRY_BASE_SECONDS", "0"),
+                                            ("JOB_WORKER_THREADS", "0")])
+def test_a_negative_retry_count_or_a_non_positive_wait_is_refused_with_its_name(key, value):
+    with pytest.raises(SettingsError, match=key):
+        load_settings(environ={"IDP_" + key: value})
+
+
+def test_no_retry_at_all_is_allowed():
+    assert load_settings(environ={"IDP_JOB_MAX_RETRIES": "0"})["JOB_MAX_RETRIES"] == 0

@@ -8,7 +8,9 @@ request makes the older unconfirmed ones worthless. Until then codes keep going 
 address, which is told of the request and, later, of the change.
 
 Anyone may ask (the person from the account page, an administrator, the CLI): ``requested_by``
-says who, in the audit trail and in the request itself.
+says who, in the audit trail and in the request itself. The e-mails leave from jobs once the
+request is saved (``idp worker``): the link first, then, once it has left, the notice to the
+current address; a link that cannot be sent after the last retry withdraws the request.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from ..delivery.masking import mask
 from ..delivery.records import deliver
 from ..errors import IdpError, ValidationError
 from ..extensions import db
+from ..jobs.later import after_commit
+from ..jobs.payload import sealed
 from ..models import Delivery, NotificationEmailChange, User
 from ..models.base import utcnow
 from ..security import digest, new_secret
@@ -44,20 +48,10 @@ class LinkInvalid(IdpError):
                                  "Demandez un nouveau changement d'adresse si nécessaire."))
 
 
-class ConfirmationNotSent(IdpError):
-    """The e-mail carrying the confirmation link could not be handed to the mail server."""
-
-    def __init__(self, address: str):
-        super().__init__(gettext("Le lien de confirmation n'a pas pu être envoyé à %(address)s : "
-                                 "vérifiez l'adresse ou réessayez plus tard. L'adresse de "
-                                 "notification reste inchangée.", address=address))
-
-
 def request_change(user: User, new_address: str, requested_by: str) -> NotificationEmailChange:
     """Ask for ``new_address`` to become ``user``'s notification e-mail: supersede pending
     requests, send the confirmation link to the new address and a notice to the current one,
-    audit. Raises ValidationError for an address that cannot be used (nothing changes),
-    ConfirmationNotSent when the link could not be sent (the request is withdrawn)."""
+    audit. Raises ValidationError for an address that cannot be used (nothing changes)."""
     address = validation.email_address(new_address, "adresse de notification")
     if address == user.email:
         raise ValidationError(
@@ -75,15 +69,49 @@ def request_change(user: User, new_address: str, requested_by: str) -> Notificat
     db.session.add(change)
     audit.record("notification_email.change_requested", user_id=user.id,
                  requested_by=requested_by, previous=user.notification_email, new=address)
-    sent = deliver(user, "email", _link_message(user, change, token))  # commits the request
-    if sent.status == "failed":
-        change.expires_at = utcnow()
-        audit.record("notification_email.change_withdrawn", user_id=user.id,
-                     reason="link_not_sent")
-        db.session.commit()  # the withdrawn request stays so, though the caller's request fails
-        raise ConfirmationNotSent(address)
-    deliver(user, "email", _requested_notice(user, change))
+    db.session.flush()
+    after_commit("notification_link", change_id=change.id, token=sealed(token))
     return change
+
+
+def mail_link(change_id: int, token: str) -> Delivery | None:
+    """E-mail the confirmation link ``token`` to the new address (a job, once the request
+    committed), then ask for the notice to the current address; None, and nothing sent, when
+    the request was superseded, confirmed or has expired."""
+    change = _unconfirmed(change_id)
+    if change is None or change.token_hash != digest(token):
+        return None
+    user = db.session.get(User, change.user_id)
+    sent = deliver(user, "email", _link_message(user, change, token))
+    if sent.status != "failed":
+        after_commit("notification_requested", change_id=change.id)
+    return sent
+
+
+def mail_requested_notice(change_id: int) -> Delivery | None:
+    """Tell the current address that a change was asked for (a job, once the link left);
+    None when the request no longer waits."""
+    change = _unconfirmed(change_id)
+    if change is None:
+        return None
+    return deliver(db.session.get(User, change.user_id), "email", _requested_notice(change))
+
+
+def withdraw_unsent(change_id: int) -> None:
+    """The link of request ``change_id`` could not be sent, and will not be: withdraw the
+    request (audited; the caller commits)."""
+    change = _unconfirmed(change_id)
+    if change is not None:
+        change.expires_at = utcnow()
+        audit.record("notification_email.change_withdrawn", user_id=change.user_id,
+                     reason="link_not_sent")
+
+
+def mail_changed_notice(user_id: int, previous: str) -> Delivery:
+    """Tell the previous address that it no longer receives codes and links (a job, once the
+    change committed)."""
+    user = db.session.get(User, user_id)
+    return deliver(user, "email", replace(_changed_notice(user), to=previous))
 
 
 def change_for_link(token: str) -> tuple[NotificationEmailChange, User]:
@@ -112,7 +140,7 @@ def confirm_change(token: str) -> User:
     user.notification_email = change.new_address
     audit.record("notification_email.changed", user_id=user.id,
                  requested_by=change.requested_by, previous=previous, new=change.new_address)
-    deliver(user, "email", replace(_changed_notice(user), to=previous))
+    after_commit("notification_changed", user_id=user.id, previous=previous)
     return user
 
 
@@ -176,6 +204,14 @@ def _withdraw_pending(user: User, now: datetime) -> None:
     )
 
 
+def _unconfirmed(change_id: int) -> NotificationEmailChange | None:
+    """Request ``change_id`` if it still waits for its confirmation."""
+    change = db.session.get(NotificationEmailChange, change_id)
+    if change is None or change.confirmed_at or change.expires_at <= utcnow():
+        return None
+    return change
+
+
 def _consume(change: NotificationEmailChange) -> bool:
     """Mark the request confirmed, if it still was pending (``use_once``)."""
     return use_once(NotificationEmailChange.confirmed_at, NotificationEmailChange.id == change.id,
@@ -199,8 +235,9 @@ def _link_message(user: User, change: NotificationEmailChange, token: str) -> Me
     return replace(message, to=change.new_address)
 
 
-def _requested_notice(user: User, change: NotificationEmailChange) -> Message:
+def _requested_notice(change: NotificationEmailChange) -> Message:
     """The e-mail telling the CURRENT address that a change was asked for."""
+    user = db.session.get(User, change.user_id)
     return notification_email(
         user, gettext("Changement demandé de votre adresse de notification MSSanté"),
         "notification_email_requested",

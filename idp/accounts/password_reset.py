@@ -5,10 +5,8 @@ The link carries a 256-bit random token stored only as its SHA-256 digest, valid
 PASSWORD_RESET_TTL_SECONDS, consumed by one conditional UPDATE. A new link makes the older
 unused ones of the person worthless; a request less than RESEND_INTERVAL after the last link is
 ignored. The answer never tells whether the account exists: an unknown identifier costs the same
-token generation, hashing and database look-up; only the e-mail itself (sent synchronously to
-the SMTP server) is not imitated, so a request for a real account answers later by the time of
-one SMTP delivery (DELIVERY_TIMEOUT_SECONDS at most). Per-IP rate limits make that slow to
-exploit; a mail queue sending after the answer would remove it.
+token generation, hashing and database look-up, and the e-mail itself leaves later, from a job
+(``idp worker``), so a known address answers in the same time as an unknown one.
 
 A new password ends every session of the person and they are told by e-mail.
 """
@@ -28,7 +26,9 @@ from ..delivery.emails import notification_email
 from ..delivery.records import deliver
 from ..errors import IdpError
 from ..extensions import db
-from ..models import PasswordResetToken, User
+from ..jobs.later import after_commit
+from ..jobs.payload import sealed
+from ..models import Delivery, PasswordResetToken, User
 from ..models.base import utcnow
 from ..security import digest, new_secret
 from ..sessions.sso import end_all_sessions
@@ -79,11 +79,31 @@ def send_link(user: User, purpose: str = RESET, token: str | None = None) -> Non
         .values(expires_at=now)
     )
     seconds = current_app.config[TTL_SETTINGS[purpose]]
-    db.session.add(PasswordResetToken(user_id=user.id, token_hash=digest(token), purpose=purpose,
-                                      created_at=now, expires_at=now + timedelta(seconds=seconds)))
+    link = PasswordResetToken(user_id=user.id, token_hash=digest(token), purpose=purpose,
+                              created_at=now, expires_at=now + timedelta(seconds=seconds))
+    db.session.add(link)
+    db.session.flush()
     audit.record("password.reset_requested" if purpose == RESET else "password.setup_sent",
                  user_id=user.id)
-    deliver(user, "email", _link_message(user, token, purpose, seconds))
+    after_commit("password_link", link_id=link.id, token=sealed(token))
+
+
+def mail_link(link_id: int, token: str) -> Delivery | None:
+    """E-mail link ``token`` (a job, once ``send_link`` committed); None, and nothing sent,
+    when the link can no longer be used (used, expired, replaced by a newer one)."""
+    link = db.session.get(PasswordResetToken, link_id)
+    if link is None or link.used_at or link.expires_at <= utcnow() or \
+            link.token_hash != digest(token):
+        return None
+    user = db.session.get(User, link.user_id)
+    seconds = round((link.expires_at - link.created_at).total_seconds())
+    return deliver(user, "email", _link_message(user, token, link.purpose, seconds))
+
+
+def mail_password_changed(user_id: int) -> Delivery:
+    """Tell the person their password was changed (a job, once the change committed)."""
+    user = db.session.get(User, user_id)
+    return deliver(user, "email", _changed_message(user))
 
 
 def pending_link(token: str) -> tuple[PasswordResetToken, User]:
@@ -118,7 +138,7 @@ def reset_password(token: str, password: str, confirmation: str) -> User:
     lockout.clear_person(user.id, user.email, (lockout.PASSWORD,))
     ended = end_all_sessions(user.id, "password_reset")
     audit.record("password.reset_done", user_id=user.id, sessions_ended=ended)
-    deliver(user, "email", _changed_message(user))
+    after_commit("password_changed", user_id=user.id)
     return user
 
 

@@ -14,8 +14,9 @@ ignored. An unknown address creates the account (``nom`` required, ``telephone``
 to choose their password.
 
 A dry run, or any rejected line, writes nothing at all: no account, no request, no e-mail, no
-audit. Applying sends one e-mail per line, so lines are applied one after the other; a line
-that fails then (a mail server refusing the link) is reported and the others still apply.
+audit. Applying applies the lines one after the other, each in a savepoint: a line that fails
+then (another request created the account meanwhile) is reported and the others still apply.
+Its e-mails leave once the whole import is saved, from jobs (``idp worker``).
 """
 
 from __future__ import annotations
@@ -118,9 +119,9 @@ def import_csv(actor: Actor, text: str, apply: bool) -> Report:
         if plan.apply is None:
             continue
         try:
-            plan.apply()
+            with db.session.begin_nested():  # a failed line undoes itself, and its e-mails
+                plan.apply()
         except IdpError as error:
-            db.session.rollback()
             line.outcome, line.reason = REJECTED, f"Non appliquée : {error.message}"
         else:
             line.reason = plan.done

@@ -1,5 +1,6 @@
 """The ``idp`` command: database, organisations, users, mailboxes, clients, records, keys,
-cleanup, demo data, server, and the development mail catcher. One module per group of commands."""
+cleanup, demo data, server, job worker, and the development mail catcher. One module per group
+of commands."""
 
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ def register_commands(app: Flask) -> None:
     from .clients import clients
     from .mailboxes import mailboxes
     from .operations import audit, deliveries, demo, keys, mailcatcher, serve
+    from .worker import worker
 
     for command in (orgs, users, mailboxes, clients, audit, deliveries, keys, cleanup, demo,
-                    serve, mailcatcher):
+                    serve, worker, mailcatcher):
         app.cli.add_command(command)

@@ -30,13 +30,15 @@ LEEWAY_SECONDS = 60
 @dataclass(frozen=True)
 class UpstreamAnswer:
     """A verified upstream sign-in: who (``subject``, the identity claim), how strongly
-    (``acr`` mapped to a local level, ``amr``), and the ID token kept for logout."""
+    (``acr`` mapped to a local level, ``amr``), and what logout needs: the ID token and the
+    upstream's end-session endpoint, if it has one (so that logout asks the upstream nothing)."""
 
     subject: str
     acr: str
     amr: list[str]
     claims: dict[str, Any]
     id_token: str
+    end_session_endpoint: str | None
 
 
 def callback_url(upstream: Upstream) -> str:
@@ -79,8 +81,10 @@ def finish(upstream: Upstream, code: str, remembered: dict[str, str]) -> Upstrea
         raise AnswerRejected(f"no {upstream.identity_claim}")
     amr = [v for v in claims.get("amr", []) if isinstance(v, str)] \
         if isinstance(claims.get("amr"), list) else []
+    logout = document.get("end_session_endpoint")
     return UpstreamAnswer(subject=subject.strip(), acr=acr, amr=amr, claims=merged,
-                          id_token=token["id_token"])
+                          id_token=token["id_token"],
+                          end_session_endpoint=logout if isinstance(logout, str) else None)
 
 
 def _session(upstream: Upstream) -> OAuth2Session:

@@ -15,4 +15,4 @@ def link_signed_in_person(sso: SsoSession, upstream: Upstream, answer: UpstreamA
     sign-in behind the session (its logout follows ours). Raises IdpError when the identity
     belongs to another account (the caller commits, or rolls back)."""
     link_identity(sso.user, upstream.name, answer.subject, linked_by="self")
-    remember_upstream_login(sso, upstream.name, answer.id_token)
+    remember_upstream_login(sso, upstream.name, answer.id_token, answer.end_session_endpoint)

@@ -1,6 +1,8 @@
 """Logging out here also ends the upstream session (RP-Initiated Logout at the upstream, with
 the ID token it gave and our registered post-logout URI); a session that merely expires does
-not, since no browser is there to carry the request."""
+not, since no browser is there to carry the request. The upstream's end-session endpoint was
+kept at sign-in (``UpstreamLogin``), so the logout request asks the upstream nothing: the
+browser carries the whole exchange."""
 
 from __future__ import annotations
 
@@ -8,13 +10,10 @@ from authlib.common.security import generate_token
 from authlib.common.urls import add_params_to_uri
 from flask import current_app, g, make_response, render_template, session
 
-from .. import audit
 from ..extensions import db
 from ..models import SsoSession, UpstreamLogin
 from ..upstreams import configured_upstreams
 from ..urls import public_url
-from . import metadata
-from .errors import FederationError
 
 LOGOUT_KEY = "upstream_logout"
 
@@ -25,8 +24,8 @@ def note_logout(_sender, sso: SsoSession, reason: str) -> None:
         return
     login = db.session.scalar(
         db.select(UpstreamLogin).where(UpstreamLogin.sso_session_id == sso.id))
-    if login is not None:
-        g.upstream_logout = (login.upstream, login.id_token)
+    if login is not None and login.end_session_endpoint:
+        g.upstream_logout = (login.upstream, login.id_token, login.end_session_endpoint)
 
 
 def then_end_upstream_session(response):
@@ -37,19 +36,12 @@ def then_end_upstream_session(response):
     upstream = configured_upstreams(current_app.config).get(pending[0]) if pending else None
     if upstream is None:
         return response
-    try:
-        endpoint = metadata.discovery(upstream).get("end_session_endpoint")
-    except FederationError as error:
-        endpoint = None
-        audit.record("federation.logout_failed", upstream=upstream.name, reason=error.reason)
-        db.session.commit()  # an after-request hook: the view's unit of work is already done
-    if not endpoint:
-        return response
+    _name, id_token, endpoint = pending
     state = generate_token(32)
     next_url = response.headers.get("Location") if response.status_code in (302, 303) else None
     session[LOGOUT_KEY] = {"state": state, "next": next_url}
     target = add_params_to_uri(endpoint, {
-        "id_token_hint": pending[1], "client_id": upstream.client_id, "state": state,
+        "id_token_hint": id_token, "client_id": upstream.client_id, "state": state,
         "post_logout_redirect_uri": public_url("federation.logged_out", name=upstream.name),
     })
     # A page rather than a redirect: after the logout confirmation form, a redirect to another

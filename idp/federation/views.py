@@ -120,7 +120,8 @@ def _sign_in(upstream: Upstream, flight: dict, answer: client.UpstreamAnswer):
     audit.record("federation.signed_in", user_id=user.id, upstream=upstream.name,
                  acr=answer.acr)
     return complete_authentication(pending, user, answer.acr, [*answer.amr, "fed"],
-                                   upstream=(upstream.name, answer.id_token))
+                                   upstream=(upstream.name, answer.id_token,
+                                             answer.end_session_endpoint))
 
 
 def _link(upstream: Upstream, flight: dict, answer: client.UpstreamAnswer):

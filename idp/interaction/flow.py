@@ -16,9 +16,11 @@ SECOND_FACTOR_KEY = "second_factor"
 
 
 def complete_authentication(pending: AuthorizationRequest, user: User, acr: str,
-                            amr: list[str], upstream: tuple[str, str] | None = None):
+                            amr: list[str],
+                            upstream: tuple[str, str, str | None] | None = None):
     """Record what the person proved and resume the authorization request. ``upstream`` is
-    (name, ID token) of a brokered sign-in, kept to end the upstream session at logout."""
+    (name, ID token, end-session endpoint) of a brokered sign-in, kept to end the upstream
+    session at logout."""
     session.pop(SECOND_FACTOR_KEY, None)
     sso = start_session(user, acr, list(dict.fromkeys(amr)))
     if upstream is not None:

@@ -14,6 +14,7 @@ from .accounts import (
 from .audit import AuditEvent
 from .factors import Delivery, FailureCounter, OtpChallenge, RecoveryCode, TotpCredential
 from .federation import FederatedIdentity, UpstreamLogin
+from .jobs import JobAttempt
 from .keys import KeyState, SigningKey
 from .oauth import AuthorizationCode, Client, ClientAssertion, Consent, RefreshRetry, Token
 from .sessions import AuthorizationRequest, SessionClient, SsoSession
@@ -28,6 +29,7 @@ __all__ = [
     "Delivery",
     "FailureCounter",
     "FederatedIdentity",
+    "JobAttempt",
     "KeyState",
     "Mailbox",
     "MailboxAccess",

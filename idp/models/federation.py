@@ -31,7 +31,8 @@ class FederatedIdentity(db.Model):
 
 
 class UpstreamLogin(db.Model):
-    """The upstream sign-in behind a session: its ID token ends the upstream session when the
+    """The upstream sign-in behind a session: its ID token and the upstream's end-session
+    endpoint (as its discovery document gave it at sign-in) end the upstream session when the
     person logs out here."""
 
     __tablename__ = "upstream_logins"
@@ -42,4 +43,5 @@ class UpstreamLogin(db.Model):
     )
     upstream: Mapped[str] = mapped_column(String(32))
     id_token: Mapped[str] = mapped_column(Text)
+    end_session_endpoint: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

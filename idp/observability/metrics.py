@@ -8,6 +8,7 @@ sums them over the workers; otherwise they live in this process's memory.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterable
 
@@ -19,6 +20,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
     multiprocess,
+    start_http_server,
     values,
 )
 from prometheus_client.core import GaugeMetricFamily
@@ -43,7 +45,7 @@ JOBS = Counter("idp_jobs", "Background jobs run, by job name and outcome (done, 
                ["job", "outcome"])
 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-_queue_depth_sources: list[Callable[[], dict[str, int]]] = []
+_queue_depth_sources: list[Callable[[], dict[str, int]]] = []  # at most one: this process's
 
 
 def bounded(value: object, allowed: Iterable[str]) -> str:
@@ -58,10 +60,9 @@ def job_finished(job: str, failed: bool) -> None:
 
 def report_queue_depth(source: Callable[[], dict[str, int]]) -> None:
     """For the job queue: ``source`` returns {queue name: jobs waiting}; called at each scrape,
-    by one process, so the figure is the queue's own and not a sum over workers. Reporting the
-    same source again changes nothing."""
-    if source not in _queue_depth_sources:
-        _queue_depth_sources.append(source)
+    by one process, so the figure is the queue's own and not a sum over workers. The process's
+    latest app reports its queue: a source reported again replaces the one before."""
+    _queue_depth_sources[:] = [source]
 
 
 class _QueueDepth:
@@ -71,7 +72,13 @@ class _QueueDepth:
         family = GaugeMetricFamily("idp_job_queue_depth", "Jobs waiting, by queue",
                                    labels=["queue"])
         for source in _queue_depth_sources:
-            for queue, depth in source().items():
+            try:
+                depths = source()
+            except Exception as error:  # noqa: BLE001 - an unreachable queue: no figure
+                logging.getLogger(__name__).warning("job queue depth unreadable: %s",
+                                                    type(error).__name__)
+                continue
+            for queue, depth in depths.items():
                 family.add_metric([queue], depth)
         yield family
 
@@ -86,6 +93,12 @@ def use_directory(path: str) -> None:
     directory, so the choice is made again here (pinned by tests/test_metrics_exposition.py)."""
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
     values.ValueClass = values.get_value_class()
+
+
+def serve_alone(host: str, port: int) -> None:
+    """Serve this process's metrics at http://host:port/ from a thread: a process outside
+    ``idp serve``'s workers (the job worker), whose values no scrape of the nodes sums."""
+    start_http_server(port, addr=host)
 
 
 def process_ended(pid: int) -> None:

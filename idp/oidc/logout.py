@@ -2,7 +2,8 @@
 
 Ending a session tells every client that received tokens in it and registered a
 ``backchannel_logout_uri``: each gets a signed logout token (OpenID Connect Back-Channel
-Logout 1.0). A client that does not answer is audited; logout goes on.
+Logout 1.0), sent by a job once the end is saved (``idp worker``), so no request waits for a
+client. Each attempt is audited; a client that does not answer is tried again later.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from joserfc import jwt
 
 from .. import audit
 from ..extensions import db
+from ..jobs.later import after_commit
 from ..models import Client, SessionClient, SsoSession
 from ..models.base import epoch, new_identifier, utcnow
 from ..sessions import sso as sessions
@@ -78,15 +80,26 @@ def _live_session(sid: str | None) -> SsoSession | None:
 
 
 def notify_clients(_sender, sso: SsoSession, reason: str) -> None:
-    """Send back-channel logout tokens to the clients that received tokens in ``sso``
-    (receiver of ``sessions.session_ended``; audited, the caller commits)."""
-    clients = db.session.scalars(
-        db.select(Client)
+    """Ask for one back-channel logout job per client that received tokens in ``sso``
+    (receiver of ``sessions.session_ended``; the jobs leave when the caller commits)."""
+    client_ids = db.session.scalars(
+        db.select(Client.client_id)
         .join(SessionClient, SessionClient.client_id == Client.client_id)
         .where(SessionClient.session_id == sso.id, Client.backchannel_logout_uri.is_not(None))
     ).all()
-    for client in clients:
-        _notify(client, sso)
+    for client_id in client_ids:
+        after_commit("backchannel_logout", session_id=sso.id, client_id=client_id)
+
+
+def send_logout_token(session_id: int, client_id: str) -> bool:
+    """POST a logout token for session ``session_id`` to client ``client_id`` (a job); audited.
+    False when the client did not take it (the job tries again); True when it did, or when
+    the client no longer has a back-channel logout URI."""
+    client = db.session.scalar(db.select(Client).where(Client.client_id == client_id))
+    sso = db.session.get(SsoSession, session_id)
+    if client is None or sso is None or not client.backchannel_logout_uri:
+        return True
+    return _notify(client, sso)
 
 
 def logout_token(client: Client, sso: SsoSession) -> str:
@@ -107,7 +120,7 @@ def logout_token(client: Client, sso: SsoSession) -> str:
     return jwt.encode({"alg": alg, "kid": kid, "typ": "logout+jwt"}, claims, key, [alg])
 
 
-def _notify(client: Client, sso: SsoSession) -> None:
+def _notify(client: Client, sso: SsoSession) -> bool:
     timeout = current_app.config["BACKCHANNEL_LOGOUT_TIMEOUT_SECONDS"]
     try:
         answer = requests.post(
@@ -127,3 +140,4 @@ def _notify(client: Client, sso: SsoSession) -> None:
         sid=sso.sid,
         result=reason,
     )
+    return ok

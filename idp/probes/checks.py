@@ -1,5 +1,5 @@
 """The readiness checks, by name, in the order they run: each returns when its piece works and
-raises when it does not. Adding one (the job queue's ``ping``) is one line in ``CHECKS``."""
+raises when it does not. Adding one is one line in ``CHECKS``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from redis import Redis
 from sqlalchemy import text
 
 from ..extensions import db
+from ..jobs import queue
 from ..oidc import keys
 
 
@@ -37,10 +38,17 @@ def redis() -> None:
     client.ping()
 
 
+def job_queue() -> None:
+    """The job queue's storage answers (the SQLite file or Redis of JOB_QUEUE_URL)."""
+    if not queue.ping():
+        raise ConnectionError("the job queue does not answer")
+
+
 CHECKS: dict[str, Callable[[], None]] = {
     "database": database,
     "signing_keys": signing_keys,
     "redis": redis,
+    "job_queue": job_queue,
 }
 
 

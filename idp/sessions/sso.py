@@ -161,12 +161,15 @@ def start_session(user: User, acr: str, amr: list[str]) -> SsoSession:
     return sso
 
 
-def remember_upstream_login(sso: SsoSession, upstream: str, id_token: str) -> None:
-    """Keep the upstream sign-in behind ``sso`` (the latest one); the caller commits."""
+def remember_upstream_login(sso: SsoSession, upstream: str, id_token: str,
+                            end_session_endpoint: str | None) -> None:
+    """Keep the upstream sign-in behind ``sso`` (the latest one) and where its logout goes;
+    the caller commits."""
     login = db.session.scalar(
         db.select(UpstreamLogin).where(UpstreamLogin.sso_session_id == sso.id)
     ) or UpstreamLogin(sso_session_id=sso.id)
     login.upstream, login.id_token, login.created_at = upstream, id_token, utcnow()
+    login.end_session_endpoint = end_session_endpoint
     db.session.add(login)
 
 

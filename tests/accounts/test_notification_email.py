@@ -9,19 +9,17 @@ from datetime import timedelta
 
 import pytest
 
+from idp.accounts import notification_email
 from idp.accounts.notification_email import (
-    ConfirmationNotSent,
     LinkInvalid,
     change_for_link,
-    confirm_change,
     last_code_delivery,
     pending_change,
-    request_change,
 )
 from idp.errors import ValidationError
 from idp.extensions import db
 from idp.factors.coded import CodeByEmail
-from idp.models import AuditEvent, NotificationEmailChange, User
+from idp.models import AuditEvent, JobAttempt, NotificationEmailChange, User
 from idp.models.base import utcnow
 
 from ..delivery_servers import app_settings
@@ -30,6 +28,20 @@ ALICE = "alice.martin@chu-test.mssante.fr"
 OLD = "alice@example.org"
 NEW = "martin.perso@example.net"
 EXPIRED = "Ce lien de confirmation n'est plus valable"
+
+
+def request_change(user: User, address: str, requested_by: str) -> NotificationEmailChange:
+    """Ask as an edge does: the e-mails leave once the request is committed."""
+    change = notification_email.request_change(user, address, requested_by=requested_by)
+    db.session.commit()
+    return change
+
+
+def confirm_change(token: str) -> User:
+    """Follow the link as an edge does: the notice leaves once the change is committed."""
+    user = notification_email.confirm_change(token)
+    db.session.commit()
+    return user
 
 
 @pytest.fixture
@@ -195,16 +207,30 @@ def test_a_refused_address_leaves_the_pending_request_alone(alice, mail_catcher)
     assert pending_change(alice).id == change.id
 
 
-def test_a_link_that_cannot_be_sent_withdraws_the_request(app, alice, mail_catcher,
-                                                          refusing_smtp):
-    with app_settings(app, MAIL_PORT=refusing_smtp.port), \
-            pytest.raises(ConfirmationNotSent, match="n'a pas pu être envoyé à " + NEW):
+def test_a_link_that_cannot_be_sent_after_the_last_retry_withdraws_the_request(
+        app, alice, mail_catcher, refusing_smtp):
+    with app_settings(app, MAIL_PORT=refusing_smtp.port, JOB_MAX_RETRIES=0):
         request_change(alice, NEW, requested_by="self")
 
     assert pending_change(alice) is None and current_address(alice) == OLD
     assert mail_catcher.messages() == []  # the old address is not told of a dead request
     assert [e.detail["reason"] for e in events("notification_email.change_withdrawn")] == [
         "link_not_sent"]
+    [attempt] = db.session.scalars(db.select(JobAttempt)).all()
+    assert (attempt.task, attempt.outcome) == ("notification_link", "given_up")
+    assert "550" in attempt.error and NEW not in attempt.error
+
+
+def test_a_link_that_failed_once_keeps_the_request_for_its_retry(app, alice, mail_catcher,
+                                                                 refusing_smtp):
+    with app_settings(app, MAIL_PORT=refusing_smtp.port, JOB_MAX_RETRIES=3):
+        change = request_change(alice, NEW, requested_by="self")
+
+    assert pending_change(alice).id == change.id
+    assert events("notification_email.change_withdrawn") == []
+    assert mail_catcher.messages() == []  # the old address hears of it once the link has left
+    [attempt] = db.session.scalars(db.select(JobAttempt)).all()
+    assert (attempt.attempt, attempt.outcome) == (1, "retry")
 
 
 def test_the_last_code_is_the_newest_code_sent_to_the_current_address(alice, mail_catcher):

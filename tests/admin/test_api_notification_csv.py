@@ -11,7 +11,7 @@ import pytest
 
 from idp.admin import notification_csv
 from idp.extensions import db
-from idp.models import User
+from idp.models import Delivery, User
 
 from ..delivery_servers import app_settings
 from ..helpers import audit_events
@@ -87,16 +87,20 @@ def test_a_valid_file_applies_every_line(app, api, tokens, mail_catcher):
                             "rejected": 0}
 
 
-def test_a_line_the_mail_server_refuses_is_reported_once_applied(app, api, tokens,
-                                                                 refusing_smtp, mail_catcher):
-    with app_settings(app, MAIL_PORT=refusing_smtp.port):
+def test_a_link_the_mail_server_refuses_withdraws_its_request_once_the_retries_are_spent(
+        app, api, tokens, refusing_smtp, mail_catcher):
+    with app_settings(app, MAIL_PORT=refusing_smtp.port, JOB_MAX_RETRIES=0):
         response = post_csv(api, tokens.admin, f"{HEADER}\n{ALICE};alice.new@example.net;;;\n",
                             "true")
     assert response.status_code == 200, response.json
     body = response.json
-    assert body["applied"] is True
-    assert body["lines"][0]["outcome"] == "rejected"
-    assert body["lines"][0]["reason"].startswith("Non appliquée")
+    assert body["applied"] is True and body["lines"][0]["outcome"] == "updated"
+    assert pending(app, ALICE) is None  # the link never left: the request is withdrawn
+    [withdrawn] = audit_events(app, "notification_email.change_withdrawn")
+    assert withdrawn.detail["reason"] == "link_not_sent"
+    with app.app_context():
+        assert db.session.scalars(db.select(Delivery.destination)
+                                  .where(Delivery.status == "failed")).all() == ["a***@example.net"]
 
 
 def test_support_may_export_but_not_import(app, api, tokens, mail_catcher):

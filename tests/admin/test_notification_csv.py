@@ -9,7 +9,7 @@ import pytest
 from idp.accounts.notification_email import pending_change
 from idp.admin import notification_csv
 from idp.admin.notification_csv import decode_upload, export_csv, import_csv
-from idp.errors import Forbidden, NotFound, ValidationError
+from idp.errors import Conflict, Forbidden, NotFound, ValidationError
 from idp.extensions import db
 from idp.models import AuditEvent, NotificationEmailChange, PasswordResetToken, User
 
@@ -278,3 +278,30 @@ def test_the_cli_exports_what_it_imports(app, runner, world, tmp_path, mail_catc
     result = runner.invoke(args=["users", "import-notification-emails", str(path), "--apply"])
     assert result.exit_code == 0, result.output
     assert "0 créé, 0 modifié, 2 inchangés, 0 refusé" in result.output
+
+
+
+def test_a_line_that_fails_at_its_last_step_leaves_nothing_and_the_others_still_apply(
+        app, world, mail_catcher, monkeypatch):
+    """Nina's line creates her account (and asks for its password e-mail), then fails: the
+    account and the e-mail go with it; Zoé's line before it is kept, e-mail included."""
+    zoe = "zoe.roux@chu-a.mssante.fr"
+    create = notification_csv.create_account
+
+    def create_then_fail(actor, address, *args, **kwargs):
+        created = create(actor, address, *args, **kwargs)
+        if address == NINA:
+            raise Conflict("Refusée à la dernière étape.")
+        return created
+
+    monkeypatch.setattr(notification_csv, "create_account", create_then_fail)
+
+    report = run(app, world.admin, f"{HEADER}\n{zoe};zoe@example.org;Zoé Roux;;{ORG_A}\n"
+                                   f"{NINA};nina@example.org;Nina Petit;;{ORG_A}\n", True)
+
+    assert [line.outcome for line in report.lines] == ["created", "rejected"]
+    assert report.lines[1].reason == "Non appliquée : Refusée à la dernière étape."
+    assert [mail["to"] for mail in mail_catcher.messages("email")] == [["zoe@example.org"]]
+    with app.app_context():
+        emails = set(db.session.scalars(db.select(User.email)))
+    assert zoe in emails and NINA not in emails

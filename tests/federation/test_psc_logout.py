@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from idp.extensions import db
+from idp.federation import metadata
 from idp.models import SsoSession
 from idp.models.base import utcnow
 
@@ -68,6 +69,21 @@ def test_logging_out_ends_the_pro_sante_connect_session_too(app, client, browser
     with app.app_context():
         assert db.session.scalar(db.select(SsoSession.ended_at)) is not None
     assert not upstream_session_alive(client, browser, actors, rp)
+
+
+def test_logout_asks_the_upstream_nothing_even_with_its_metadata_forgotten(
+        app, client, browser, actors, rp, psc, signed_in, monkeypatch):
+    """The end-session endpoint was kept at sign-in: a process that restarted (its cache of
+    the upstream's discovery empty), or an upstream slow to answer, cannot hold up a logout."""
+    asked = []
+    monkeypatch.setitem(app.extensions, metadata.CACHE_KEY, {})
+    monkeypatch.setattr(metadata, "fetch_json", lambda url: asked.append(url) or {})
+
+    page = client.get("/logout", query_string={"id_token_hint": signed_in,
+                                               "post_logout_redirect_uri": BYE})
+
+    assert leaving_target(page).startswith(psc.metadata()["end_session_endpoint"])
+    assert asked == []
 
 
 def test_a_confirmed_logout_without_hint_ends_the_upstream_session_too(app, client, browser,

@@ -9,10 +9,8 @@ import os
 
 import pytest
 import redis
-from sqlalchemy.exc import OperationalError
 
 from idp import create_app
-from idp.probes import checks
 
 from ..conftest import TEST_SETTINGS
 from ..delivery_servers import free_port
@@ -33,7 +31,8 @@ def test_health_answers_without_touching_anything(client, capsys):
 def test_ready_when_the_database_and_the_signing_keys_answer(client, capsys):
     answer = client.get("/readyz")
     assert answer.status_code == 200
-    assert answer.json == {"status": "ready", "checks": ["database", "signing_keys", "redis"]}
+    assert answer.json == {"status": "ready",
+                           "checks": ["database", "signing_keys", "redis", "job_queue"]}
     assert client.head("/readyz").status_code == 200
     assert capsys.readouterr().err == ""
 
@@ -46,19 +45,21 @@ def test_probes_accept_only_get_and_head(client):
 
 
 def test_not_ready_names_the_failing_checks_and_nothing_of_the_error(tmp_path, capsys):
-    """A database that cannot be opened: the database check fails, and with it the signing
-    keys, which are read from it; the answer holds names only, the log the error's type."""
-    missing = f"sqlite:///{tmp_path / 'no-such-folder' / 'idp.sqlite3'}"
-    app = create_app({**TEST_SETTINGS, "DATABASE_URL": missing})
+    """A database that cannot be opened (its path is a folder): the database check fails, and
+    with it the signing keys, which are read from it; the answer holds names only, the log the
+    error's type."""
+    folder = tmp_path / "not-a-database"
+    folder.mkdir()
+    app = create_app({**TEST_SETTINGS, "DATABASE_URL": f"sqlite:///{folder}"})
     answer = app.test_client().get("/readyz")
     assert answer.status_code == 503
     assert answer.json == {"status": "not ready", "failing": ["database", "signing_keys"]}
-    assert "no-such-folder" not in answer.text
+    assert "not-a-database" not in answer.text
     logged = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
     assert [line["message"] for line in logged] == [
         "readiness check database failed: OperationalError",
         "readiness check signing_keys failed: OperationalError"]
-    assert all("no-such-folder" not in json.dumps(line) for line in logged)
+    assert all("not-a-database" not in json.dumps(line) for line in logged)
 
 
 def test_a_postgresql_server_that_is_not_there_makes_the_provider_not_ready():
@@ -82,11 +83,9 @@ def test_redis_is_checked_when_configured(make_app):
     assert unreachable.json == {"status": "not ready", "failing": ["redis"]}
 
 
-def test_adding_a_check_is_one_entry_and_its_failure_is_named(app, monkeypatch):
-    def job_queue() -> None:
-        raise OperationalError("SELECT 1", {}, Exception("queue down"))
-
-    monkeypatch.setitem(checks.CHECKS, "job_queue", job_queue)
+def test_a_job_queue_that_does_not_answer_makes_the_provider_not_ready(make_app):
+    closed = f"redis://127.0.0.1:{free_port()}/1"
+    app = make_app(JOB_QUEUE_URL=closed, JOB_QUEUE_IMMEDIATE=False)
     answer = app.test_client().get("/readyz")
     assert answer.status_code == 503
     assert answer.json == {"status": "not ready", "failing": ["job_queue"]}

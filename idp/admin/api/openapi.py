@@ -26,7 +26,6 @@ ERRORS = {
     413: "Corps de requête trop volumineux.",
     415: "Le corps n'est pas en application/json.",
     422: "Valeur refusée (paramètre, champ inconnu, type, règle métier).",
-    502: "Le lien de confirmation n'a pas pu être envoyé.",
 }
 
 

@@ -15,7 +15,6 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.exceptions import NotFound as UnknownUrl
 from werkzeug.http import HTTP_STATUS_CODES
 
-from ...accounts.notification_email import ConfirmationNotSent
 from ...errors import (
     DATABASE_UNAVAILABLE,
     MESSAGES,
@@ -30,8 +29,7 @@ from ...extensions import db
 from . import answers, bp
 
 MEDIA_TYPE = "application/problem+json"
-STATUS_OF = {ValidationError: 422, NotFound: 404, Conflict: 409, Forbidden: 403,
-             ConfirmationNotSent: 502}
+STATUS_OF = {ValidationError: 422, NotFound: 404, Conflict: 409, Forbidden: 403}
 
 
 class Problem(Exception):

@@ -102,14 +102,15 @@ def get_user(address: str):
 
 
 @operation("PATCH", "/users/<address>", "Modifier un compte", tag=ACCOUNTS, path=ACCOUNT,
-           body=AccountChanges, answer=answers.User, errors=(404, 409, 502),
+           body=AccountChanges, answer=answers.User, errors=(404, 409),
            description="Seuls les champs donnés changent. notification_email lance la "
                        "confirmation : un lien est envoyé à la nouvelle adresse, l'ancienne "
                        "sert jusqu'à ce qu'il soit suivi (pending_notification_email).")
 def update_user(address: str, body: AccountChanges):
     """Change what the body names, as one unit of work: a part refused, even the last one,
     leaves nothing changed. The Pro Santé Connect link (which may conflict with another
-    account's) goes first and the new notification address last (it sends mail)."""
+    account's) goes first and the new notification address last (its e-mails leave once
+    the whole change is saved)."""
     sent = body.sent()
     actor = current_actor()
     if "psc_national_id" in sent:

@@ -154,7 +154,7 @@ def _act(actor: Actor, address: str, call, done):
     NotFound and Forbidden become their error pages (``access.domain_error``)."""
     try:
         result = call()
-    except (ValidationError, Conflict, notification_email.ConfirmationNotSent) as refused:
+    except (ValidationError, Conflict) as refused:
         db.session.rollback()
         return _account_page(actor, accounts.account(actor, address), refused)
     flash(done(result) if callable(done) else done)
