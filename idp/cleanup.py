@@ -33,6 +33,7 @@ from .models import (
     ClientAssertion,
     Delivery,
     FailureCounter,
+    JobAttempt,
     NotificationEmailChange,
     OtpChallenge,
     PasswordResetToken,
@@ -122,6 +123,7 @@ RULES = (
          lambda at: and_(SsoSession.ended_at.is_not(None), SsoSession.ended_at <= at.settled)),
     Rule("audit_events", AuditEvent, lambda at: AuditEvent.at <= at.retained),
     Rule("deliveries", Delivery, lambda at: Delivery.created_at <= at.retained),
+    Rule("job_attempts", JobAttempt, lambda at: JobAttempt.started_at <= at.retained),
 )
 
 

@@ -22,6 +22,7 @@ LABELS = {
     "sso_sessions": "sessions terminées supprimées",
     "audit_events": "événements du journal au-delà de la rétention supprimés",
     "deliveries": "traces d'envoi au-delà de la rétention supprimées",
+    "job_attempts": "traces des tâches de fond au-delà de la rétention supprimées",
 }
 
 

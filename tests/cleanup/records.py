@@ -16,6 +16,7 @@ from idp.models import (
     ClientAssertion,
     Delivery,
     FailureCounter,
+    JobAttempt,
     NotificationEmailChange,
     OtpChallenge,
     PasswordResetToken,
@@ -138,6 +139,11 @@ def session_client(session_id: int, client_id: str) -> SessionClient:
 
 def upstream_login(session_id: int) -> UpstreamLogin:
     return UpstreamLogin(sso_session_id=session_id, upstream="psc", id_token="header.claims.sig")
+
+
+def job_attempt(started: datetime) -> JobAttempt:
+    return JobAttempt(task="password_link", job_id=_hex(), attempt=1, started_at=started,
+                      finished_at=started, outcome="done")
 
 
 def audit_event(at: datetime) -> AuditEvent:

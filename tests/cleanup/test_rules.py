@@ -15,6 +15,7 @@ from idp.models import (
     ClientAssertion,
     Delivery,
     FailureCounter,
+    JobAttempt,
     NotificationEmailChange,
     OtpChallenge,
     PasswordResetToken,
@@ -48,6 +49,7 @@ KINDS = [
                                    ended=ends if ends < r.ago() else None)),
     ("audit_events", AuditEvent, lambda o, ends: r.audit_event(ends - YEAR)),
     ("deliveries", Delivery, lambda o, ends: r.delivery(o.user, ends - YEAR)),
+    ("job_attempts", JobAttempt, lambda o, ends: r.job_attempt(ends - YEAR)),
 ]
 
 
