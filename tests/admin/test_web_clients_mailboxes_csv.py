@@ -44,7 +44,12 @@ def test_an_administrator_registers_a_client_and_sees_its_secret_once(app, clien
     detail = client.get(f"/admin/applications/{client_id}")
     assert "https://rp.example.org/cb" in detail.text
     rotated = post(client, f"/admin/applications/{client_id}/secret", detail)
-    assert "Nouveau secret" in shown(rotated)
+    assert "Nouveau secret" in shown(rotated) and "reste accepté jusqu'au" in shown(rotated)
+    leaked = post(client, f"/admin/applications/{client_id}/secret-divulgue", detail)
+    assert "L'ancien secret est refusé dès maintenant" in shown(leaked)
+    assert "reste accepté" not in shown(leaked)
+    assert [e.detail["leaked"] for e in audit_events(app, "client.secret_rotated")
+            if "leaked" in e.detail] == [True]
     done, _ = follow(client, post(client, f"/admin/applications/{client_id}/desactiver", detail))
     assert "Désactivée" in shown(done)
     assert [e.detail["by"] for e in audit_events(app, "client.disabled")] == [ADA]

@@ -106,13 +106,24 @@ def update_client(actor, client_id):
 @bp.post("/applications/<client_id>/secret")
 @admin_required(ADMIN_ONLY)
 def rotate_secret(actor, client_id):
+    return _new_secret(actor, client_id, leaked=False)
+
+
+@bp.post("/applications/<client_id>/secret-divulgue")
+@admin_required(ADMIN_ONLY)
+def replace_leaked_secret(actor, client_id):
+    return _new_secret(actor, client_id, leaked=True)
+
+
+def _new_secret(actor, client_id: str, leaked: bool):
+    """The page showing the client's new secret once (a leaked one is refused at once)."""
     try:
-        secret = clients.rotate_secret(actor, client_id)
+        secret = clients.rotate_secret(actor, client_id, leaked=leaked)
     except ValidationError as refused:
         db.session.rollback()
         return _client_page(actor, clients.get_client(actor, client_id), refused)
     return page("admin/client_secret.html", client=clients.get_client(actor, client_id),
-                secret=secret, created=False)
+                secret=secret, created=False, leaked=leaked)
 
 
 @bp.post("/applications/<client_id>/desactiver")
