@@ -87,17 +87,18 @@ def job_ended(task: str, failed: bool = False) -> None:
 
 
 def _sqlite_file(url: str, database_url: str) -> Path:
-    """The queue's SQLite file: JOB_QUEUE_URL's, else beside a SQLite database, else in
-    ``instance/``."""
+    """The queue's SQLite file, its folder made if missing: JOB_QUEUE_URL's, else beside a
+    SQLite database, else in ``instance/``."""
     if url:
-        return _absolute(url[len(SQLITE):])
-    if database_url.startswith(SQLITE) and ":memory:" not in database_url:
-        return _absolute(database_url[len(SQLITE):]).with_name("jobs.sqlite3")
-    return PROJECT_ROOT / "instance" / "jobs.sqlite3"
+        file = _absolute(url[len(SQLITE):])
+    elif database_url.startswith(SQLITE) and ":memory:" not in database_url:
+        file = _absolute(database_url[len(SQLITE):]).with_name("jobs.sqlite3")
+    else:
+        file = PROJECT_ROOT / "instance" / "jobs.sqlite3"
+    file.parent.mkdir(parents=True, exist_ok=True)
+    return file
 
 
 def _absolute(path: str) -> Path:
     """A relative path is taken from the project root, as the database's is."""
-    file = Path(path) if path.startswith("/") else PROJECT_ROOT / path
-    file.parent.mkdir(parents=True, exist_ok=True)
-    return file
+    return Path(path) if path.startswith("/") else PROJECT_ROOT / path

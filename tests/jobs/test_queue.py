@@ -30,6 +30,15 @@ def test_the_embedded_queue_is_a_sqlite_file_beside_the_sqlite_database(app, tmp
     assert jobs.huey.storage.filename == str(tmp_path / "jobs.sqlite3")
 
 
+def test_with_postgresql_the_embedded_queue_is_made_in_the_instance_folder_even_a_new_one(
+        app, tmp_path, monkeypatch):
+    monkeypatch.setattr(queue, "PROJECT_ROOT", tmp_path)  # a fresh checkout: no instance/ yet
+    jobs = queue.build(settings(app, JOB_QUEUE_URL="",
+                                DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1/idp"))
+    assert jobs.huey.storage.filename == str(tmp_path / "instance" / "jobs.sqlite3")
+    assert jobs.huey.pending_count() == 0
+
+
 def test_depth_and_health_of_a_sqlite_queue(app, queued):
     with app.app_context():
         assert queue.ping() and queue.pending_count() == 0
