@@ -3,7 +3,7 @@ release (PREVIOUS_RELEASE, its code extracted from git and run with this virtual
 serves on a PostgreSQL database it migrated itself; this code upgrades the database while that
 node keeps serving; then a node of this code runs beside it, and sign-ins started on one node
 finish on the other, a refresh token issued by one is redeemed on the other, and the old node
-still serves whole sign-ins on the upgraded schema."""
+still serves whole sign-ins on the upgraded schema (for people its own CLI creates there)."""
 
 from __future__ import annotations
 
@@ -91,6 +91,11 @@ class SideBySide(Cluster):
         return self.nodes["new"].run("db", "current").split()[0]
 
 
+def probe(provider: RealProvider) -> int:
+    """The status of ``/healthz``, which only this code has."""
+    return requests.get(provider.url + "/healthz", timeout=10).status_code
+
+
 def answers_while(provider: RealProvider, work) -> list[int]:
     """Run ``work`` while asking ``provider`` for its discovery document again and again: the
     status of every answer (an error that is no answer counts as 0)."""
@@ -143,11 +148,13 @@ def side_by_side(tmp_path_factory, mail_catcher) -> Iterator[SideBySide]:
             "--post-logout-redirect-uri", LOGGED_OUT, "--first-party", "--json"))
         try:
             side.servers["old"] = old.start()
+            assert probe(old) == 404, "the old node serves this code (it has /healthz)"
             whole_sign_in(side, mail_catcher, ["old"] * 4)  # the old release runs
             statuses = answers_while(old, lambda: new.run("db", "upgrade"))
             assert side.current() == side.head("new")
             assert statuses and set(statuses) == {200}, "the old node stopped answering"
             side.servers["new"] = new.start()
+            assert probe(new) == 200
             yield side
         finally:
             for server in side.servers.values():
