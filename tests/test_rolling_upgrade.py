@@ -131,6 +131,7 @@ def side_by_side(tmp_path_factory, mail_catcher) -> Iterator[SideBySide]:
     with own_database("_rolling") as database:
         old = RealProvider(tmp_path_factory.mktemp("old"), code=old_tree)
         new = RealProvider(tmp_path_factory.mktemp("new"))
+        # One provider to the clients: both nodes name the same issuer (that of the old one).
         settings = {"ISSUER": old.url, "DATABASE_URL": database.url, "REDIS_URL": REDIS_URL,
                     "SECRET_KEY": "the nodes of both releases share this secret, 32+ chars",
                     "SERVE_WORKERS": "1", "MAIL_SERVER": HOST,
