@@ -55,6 +55,19 @@ class Cluster:
     def issuer(self) -> str:
         return self.proxy.url
 
+    @property
+    def verify(self) -> str:
+        """The certificate the browser trusts: nginx's."""
+        return str(self.proxy.certificate)
+
+    def address(self, url: str) -> str:
+        """Where a request for ``url`` (a path or a URL) goes: to nginx."""
+        return urljoin(self.issuer, url)
+
+    def node_of(self, response: requests.Response) -> str:
+        """The node that answered, as nginx tells."""
+        return self.proxy.node_of(response)
+
     def idp(self, *args: str, stdin: str | None = None) -> str:
         """Run an `idp` command against the shared database."""
         return next(iter(self.nodes.values())).run(*args, stdin=stdin)
@@ -123,9 +136,10 @@ def step_of(method: str, url: str) -> str:
 
 
 class Browser:
-    """A person's browser, or a client's back end, talking to the provider through nginx only
-    (redirects not followed), like the test client of the journey helpers; ``landed`` lists,
-    for each request, the step it was and the node that answered it."""
+    """A person's browser, or a client's back end, talking to the provider where ``cluster``
+    sends it (``address``: through nginx only; redirects not followed), like the test client of
+    the journey helpers; ``landed`` lists, for each request, the step it was and the node that
+    answered it (``node_of``)."""
 
     def __init__(self, cluster: Cluster):
         self.cluster = cluster
@@ -141,10 +155,10 @@ class Browser:
         return self._send("POST", url, **kwargs)
 
     def _send(self, method: str, url: str, **kwargs) -> requests.Response:
-        response = self.session.request(method, urljoin(self.cluster.issuer, url),
+        response = self.session.request(method, self.cluster.address(url),
                                          allow_redirects=False, timeout=30,
-                                         verify=str(self.cluster.proxy.certificate), **kwargs)
-        response.node = self.cluster.proxy.node_of(response)
+                                         verify=self.cluster.verify, **kwargs)
+        response.node = self.cluster.node_of(response)
         self.landed.append((step_of(method, response.request.path_url), response.node))
         return response
 

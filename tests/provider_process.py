@@ -1,7 +1,8 @@
 """A real provider process for the tests that talk to it over HTTP: the `idp` console script
 with its own SQLite database in a folder (or the database and settings a test gives, e.g. a
 PostgreSQL DATABASE_URL shared by several nodes), `idp serve` (gunicorn) on a free port, and
-`idp worker` running the queued jobs."""
+`idp worker` running the queued jobs; or the same commands of another release's code, from a
+tree of its own, with this virtualenv's Python."""
 
 from __future__ import annotations
 
@@ -25,10 +26,14 @@ IDP = Path(sys.executable).with_name("idp")
 class RealProvider:
     """The provider of one test module: run `idp` commands, then serve. ``url`` is where this
     process listens; ``issuer`` the public URL (``url`` unless the ISSUER setting names a
-    reverse proxy in front of it)."""
+    reverse proxy in front of it). ``code``: the root of another release's tree (its `idp`
+    package, migrations and config) to run instead of the installed code."""
 
-    def __init__(self, folder: Path, **settings: str):
+    def __init__(self, folder: Path, code: Path | None = None, **settings: str):
         self.folder = folder
+        # The other tree comes first on the path, before the installed (editable) project.
+        self.command = [str(IDP)] if code is None else \
+            [sys.executable, "-c", "from idp.cli import main; main()"]
         self.port = free_port()
         self.url = f"http://{HOST}:{self.port}"
         self.issuer = settings.get("ISSUER", self.url)
@@ -44,6 +49,8 @@ class RealProvider:
             "IDP_JOB_QUEUE_IMMEDIATE": "true",
             **{f"IDP_{key}": value for key, value in settings.items()},
         }
+        if code is not None:
+            self.env["PYTHONPATH"] = str(code)
 
     def configure(self, **settings: str) -> None:
         """Change settings before the next command or start (ISSUER included)."""
@@ -52,7 +59,7 @@ class RealProvider:
 
     def run(self, *args: str, stdin: str | None = None) -> str:
         """Run `idp ARGS` against this provider's database; its standard output."""
-        return subprocess.run([str(IDP), *args], env=self.env, cwd=self.folder, input=stdin,
+        return subprocess.run([*self.command, *args], env=self.env, cwd=self.folder, input=stdin,
                               text=True, capture_output=True, check=True).stdout
 
     @contextlib.contextmanager
@@ -70,7 +77,7 @@ class RealProvider:
         log = self.folder / log_name
         with log.open("w") as sink:
             server = subprocess.Popen(
-                [str(IDP), "serve", "--host", HOST, "--port", str(self.port)],
+                [*self.command, "serve", "--host", HOST, "--port", str(self.port)],
                 env=self.env, cwd=self.folder, stdout=sink, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
@@ -82,7 +89,7 @@ class RealProvider:
         """`idp worker` until the block ends (SIGTERM); the block gets the process."""
         log = self.folder / log_name
         with log.open("w") as sink:
-            worker = subprocess.Popen([str(IDP), "worker"], env=self.env, cwd=self.folder,
+            worker = subprocess.Popen([*self.command, "worker"], env=self.env, cwd=self.folder,
                                       stdout=sink, stderr=subprocess.STDOUT)
         try:
             wait_for_line(worker, log, "Huey consumer started")

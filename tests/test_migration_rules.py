@@ -14,6 +14,10 @@ from alembic.script import ScriptDirectory
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 # The last revision written before the rule: every later one is checked.
 EXPAND_ONLY_AFTER = "5c1f0e8a9d27"
+# The previous release: its migrations end at EXPAND_ONLY_AFTER, and its nodes must keep working
+# on the schema this code upgrades (tests/test_rolling_upgrade.py). When a release contracts,
+# both move forward together: this commit becomes that release's, EXPAND_ONLY_AFTER its head.
+PREVIOUS_RELEASE = "89337aabb41d66d4f8f264c8acdae6169b0a4079"
 MARKER = "CONTRACT_AFTER_RELEASE"
 REMOVING = {"drop_table": "drops a table", "drop_column": "drops a column",
             "rename_table": "renames a table"}
